@@ -1,0 +1,110 @@
+"""Source contracts: the columns each landing source promises, one source of truth.
+
+The generator writes these columns, bronze reads them, checks verify them. Bronze keeps every
+business column as raw text (StringType) so nothing a source sends is lost to a failed cast;
+typing happens in silver.
+"""
+
+from datetime import date
+from typing import NamedTuple
+
+from pyspark.sql.types import DateType, StringType, StructField, StructType, TimestampType
+
+TRANSACTIONS = "transactions"
+CUSTOMERS = "customers"
+PRODUCTS = "products"
+SOURCES: tuple[str, ...] = (TRANSACTIONS, CUSTOMERS, PRODUCTS)
+
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    TRANSACTIONS: (
+        "transaction_id",
+        "customer_id",
+        "product_id",
+        "quantity",
+        "unit_price",
+        "currency",
+        "payment_method",
+        "channel",
+        "status",
+        "transaction_ts",
+    ),
+    CUSTOMERS: (
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "country",
+        "city",
+        "signup_date",
+        "loyalty_tier",
+        "updated_at",
+    ),
+    PRODUCTS: (
+        "product_id",
+        "name",
+        "category",
+        "subcategory",
+        "brand",
+        "unit_price",
+        "unit_cost",
+        "is_active",
+        "updated_at",
+    ),
+}
+
+BUSINESS_KEYS: dict[str, str] = {
+    TRANSACTIONS: "transaction_id",
+    CUSTOMERS: "customer_id",
+    PRODUCTS: "product_id",
+}
+
+LANDING_FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
+# Files whose names start with these are bookkeeping (the generator's manifest, writers' temp
+# files), never data.
+IGNORED_FILE_PREFIXES: tuple[str, ...] = ("_", ".")
+MANIFEST_FILE_NAME = "_manifest.json"
+
+
+
+class LandingFile(NamedTuple):
+    """One data file of a (source, day) drop."""
+
+    path: str  # what Spark reads: an absolute local path or a URI
+    name: str
+    format: str  # csv | json | parquet
+    size: int
+    day: date
+
+
+# Raw text of a record that could not be parsed at all (a broken CSV/JSON line).
+CORRUPT_RECORD_COLUMN = "_corrupt_record"
+# JSON object of the columns a record carried that are not in its source contract.
+RESCUED_DATA_COLUMN = "_rescued_data"
+INGEST_DATE_COLUMN = "_ingest_date"
+
+BRONZE_METADATA_FIELDS: tuple[StructField, ...] = (
+    StructField(CORRUPT_RECORD_COLUMN, StringType()),
+    StructField(RESCUED_DATA_COLUMN, StringType()),
+    StructField("_ingested_at", TimestampType()),
+    StructField("_source_file", StringType()),
+    StructField("_source_format", StringType()),
+    StructField("_data_source", StringType()),
+    StructField("_run_id", StringType()),
+    StructField(INGEST_DATE_COLUMN, DateType()),
+)
+
+
+def raw_schema(source: str) -> StructType:
+    """The contract columns of `source`, all as nullable text."""
+    return StructType([StructField(name, StringType()) for name in CONTRACT_COLUMNS[source]])
+
+
+def bronze_schema(source: str) -> StructType:
+    """The exact schema of the bronze table for `source`."""
+    return StructType(list(raw_schema(source).fields) + list(BRONZE_METADATA_FIELDS))
+
+
+TRANSACTIONS_RAW_SCHEMA = raw_schema(TRANSACTIONS)
+CUSTOMERS_RAW_SCHEMA = raw_schema(CUSTOMERS)
+PRODUCTS_RAW_SCHEMA = raw_schema(PRODUCTS)

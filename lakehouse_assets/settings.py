@@ -1,0 +1,123 @@
+"""Environment-driven settings, read once per process and validated before anything runs.
+
+Every setting has a default under `./.lakehouse/` so the embedded setup needs no configuration.
+An invalid value raises `SettingsError` naming the variable and what to set, at definitions load,
+before any run starts.
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_BASE = Path(".lakehouse")
+
+# local, local[4], local[*], local[4,2] (retries), local-cluster[...], spark://host:port[,host:port],
+# k8s://https://host:port and yarn are the masters a classic SparkSession builder accepts.
+_SPARK_MASTER = re.compile(
+    r"^(local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|spark://[^\s/]+|k8s://\S+|yarn)$"
+)
+_S3A_URI = re.compile(r"^s3a://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\s]*)?$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the lakehouse cannot use."""
+
+
+class Settings(BaseModel):
+    """Where data lives and how Spark runs. Build with `Settings.from_env()`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lakehouse_root: str = Field(
+        description="LAKEHOUSE_ROOT: root of the Delta tables, a local folder or s3a://bucket/prefix."
+    )
+    landing_root: str = Field(description="LAKEHOUSE_LANDING_ROOT: the landing zone folder.")
+    dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
+    spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
+    start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls(
+            lakehouse_root=_table_root(env),
+            landing_root=_local_dir(env, "LAKEHOUSE_LANDING_ROOT", DEFAULT_BASE / "landing"),
+            dagster_home=_local_dir(env, "DAGSTER_HOME", DEFAULT_BASE / "dagster_home"),
+            spark_master=_spark_master(env),
+            start_date=_start_date(env),
+        )
+
+
+def _value(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return raw.strip()
+
+
+def _local_dir(env: Mapping[str, str], name: str, default: Path) -> str:
+    raw = _value(env, name)
+    if raw is not None and "://" in raw:
+        raise SettingsError(
+            f"{name}={raw!r} is a URL; {name} must be a local folder path (for example "
+            f"{default}). Unset it to use the default."
+        )
+    path = Path(raw).expanduser() if raw else default
+    path = path.resolve()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}={str(path)!r} exists but is not a folder; point {name} at a folder.")
+    return str(path)
+
+
+def _table_root(env: Mapping[str, str]) -> str:
+    raw = _value(env, "LAKEHOUSE_ROOT")
+    if raw is None:
+        return _local_dir(env, "LAKEHOUSE_ROOT", DEFAULT_BASE / "tables")
+    if raw.startswith("s3a://"):
+        if not _S3A_URI.match(raw):
+            raise SettingsError(
+                f"LAKEHOUSE_ROOT={raw!r} is not a valid s3a URI; set it like s3a://my-bucket/lakehouse "
+                "(bucket names are 3-63 lower-case letters, digits, dots and hyphens)."
+            )
+        return raw.rstrip("/")
+    if raw.startswith(("s3://", "s3n://")):
+        raise SettingsError(
+            f"LAKEHOUSE_ROOT={raw!r} uses {raw.split('://')[0]}://; Spark writes Delta to S3 through "
+            f"the S3A connector, so set LAKEHOUSE_ROOT=s3a://{raw.split('://', 1)[1]}."
+        )
+    if "://" in raw:
+        raise SettingsError(
+            f"LAKEHOUSE_ROOT={raw!r} is not supported; use a local folder or s3a://bucket/prefix."
+        )
+    return _local_dir(env, "LAKEHOUSE_ROOT", DEFAULT_BASE / "tables")
+
+
+def _spark_master(env: Mapping[str, str]) -> str:
+    raw = _value(env, "LAKEHOUSE_SPARK_MASTER") or "local[*]"
+    if not _SPARK_MASTER.match(raw):
+        raise SettingsError(
+            f"LAKEHOUSE_SPARK_MASTER={raw!r} is not a Spark master URL; use local[*], local[N], "
+            "spark://host:7077, k8s://https://host:443 or yarn."
+        )
+    return raw
+
+
+def _start_date(env: Mapping[str, str]) -> date:
+    raw = _value(env, "LAKEHOUSE_START_DATE") or "2024-01-01"
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(
+            f"LAKEHOUSE_START_DATE={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2024-01-01."
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings.from_env()

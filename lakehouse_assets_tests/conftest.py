@@ -1,0 +1,53 @@
+"""One SparkSession for the whole test run: a JVM start costs ~7 s, a test a fraction of that."""
+
+import pytest
+from dagster import DagsterInstance
+from pyspark.sql import SparkSession
+
+from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
+from lakehouse_assets.resources.spark import build_spark_session
+
+TEST_SPARK = {"master": "local[2]", "shuffle_partitions": 2, "app_name": "lakehouse_assets_tests"}
+
+
+@pytest.fixture(scope="session")
+def spark() -> SparkSession:
+    session = build_spark_session(**TEST_SPARK)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def spark_resource(spark: SparkSession) -> SparkResource:
+    # get_session() finds the session above through getOrCreate, so no second JVM starts.
+    return SparkResource(**TEST_SPARK)
+
+
+@pytest.fixture
+def table_root(tmp_path) -> str:
+    return str(tmp_path / "tables")
+
+
+@pytest.fixture
+def io_manager(spark_resource: SparkResource, table_root: str) -> DeltaIOManager:
+    return DeltaIOManager(root=table_root, spark=spark_resource)
+
+
+@pytest.fixture
+def landing_root(tmp_path) -> str:
+    return str(tmp_path / "landing")
+
+
+@pytest.fixture
+def resources(spark_resource, io_manager, landing_root) -> dict:
+    return {
+        "spark": spark_resource,
+        "io_manager": io_manager,
+        "landing": LocalLandingZone(root=landing_root),
+    }
+
+
+@pytest.fixture
+def instance() -> DagsterInstance:
+    with DagsterInstance.ephemeral() as ephemeral:
+        yield ephemeral

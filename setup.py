@@ -1,0 +1,29 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="lakehouse_assets",
+    version="0.1.0",
+    description="A Bronze/Silver/Gold lakehouse as Dagster software-defined assets on PySpark + Delta Lake.",
+    packages=find_packages(exclude=["lakehouse_assets_tests", "lakehouse_assets_tests.*"]),
+    python_requires=">=3.11,<3.12",
+    install_requires=[
+        # Dagster core and its integrations ship as one release (1.x.y <-> 0.(x+16).y); unpinned,
+        # pip resolves 2021-era integrations that fail to import.
+        "dagster==1.13.27",
+        "dagster-webserver==1.13.27",
+        "dagster-pyspark==0.29.27",
+        "dagster-aws==0.29.27",
+        # delta-spark 4.4 is built for Spark 4.2.0; 4.4.0 is the newest whose jars
+        # (io.delta:delta-spark_4.2_2.13) are on Maven Central.
+        "pyspark==4.2.0",
+        "delta-spark==4.4.0",
+        # pandera.pyspark breaks with pandas 3 under pyspark 4.2.
+        "pandas>=2.2,<3",
+        "pandera[pyspark]==0.35.0",
+        "pyarrow>=15",
+        "faker>=30",
+        "pydantic>=2.6,<3",
+    ],
+    extras_require={"dev": ["pytest>=8", "dagster-webserver==1.13.27"]},
+    entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},
+)
