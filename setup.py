@@ -24,6 +24,6 @@ setup(
         "faker>=30",
         "pydantic>=2.6,<3",
     ],
-    extras_require={"dev": ["pytest>=8", "dagster-webserver==1.13.27"]},
+    extras_require={"dev": ["pytest>=8", "deltalake==1.6.6"]},
     entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},
 )

@@ -88,7 +88,7 @@ def build_row_count_check(source: str) -> AssetChecksDefinition:
         }
         manifest_mismatch, manifest_records = _compare_manifests(context, landing, source, files, landed)
         metadata = {
-            "records_landed": landed_total,
+            "records_landed": sum(landed.values()),
             "rows_written": sum(counts["rows"] for counts in written.values()),
             "records_in_manifests": manifest_records,
             "manifest_mismatches": MetadataValue.json(manifest_mismatch),

@@ -1,0 +1,29 @@
+"""`lakehouse`: the command line of the lakehouse (`lakehouse --help`)."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lakehouse_assets import demo
+    from lakehouse_assets.generator import cli as generator_cli
+
+    parser = argparse.ArgumentParser(
+        prog="lakehouse",
+        description="Bronze/Silver/Gold lakehouse on Dagster, PySpark and Delta Lake.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    generator_cli.register(subparsers)
+    demo.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""A per-table summary of what a run left in the lakehouse."""
+
+from dagster import Definitions, ExecuteInProcessResult
+from delta.tables import DeltaTable
+
+from lakehouse_assets.settings import Settings
+
+
+def print_summary(defs: Definitions, settings: Settings, result: ExecuteInProcessResult) -> int:
+    """Prints rows, Delta version, location and check results per table; returns failed checks."""
+    spark = defs.resources["spark"].get_session()
+    io_manager = defs.resources["io_manager"]
+    checks: dict[str, list] = {}
+    for evaluation in result.get_asset_check_evaluations():
+        checks.setdefault(evaluation.asset_key.to_user_string(), []).append(evaluation)
+
+    print(f"\n{'table':<24} {'rows':>10} {'version':>8}  checks          location")
+    failed = 0
+    for key in sorted(defs.resolve_asset_graph().get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        name = key.to_user_string()
+        uri = io_manager.table_uri(key)
+        if not DeltaTable.isDeltaTable(spark, uri):
+            print(f"{name:<24} {'-':>10} {'-':>8}  {'-':<15} {uri} (not materialized)")
+            continue
+        table = DeltaTable.forPath(spark, uri)
+        rows = table.toDF().count()
+        version = table.history(1).first()["version"]
+        evaluations = checks.get(name, [])
+        passed = sum(1 for e in evaluations if e.passed)
+        failed += len(evaluations) - passed
+        print(f"{name:<24} {rows:>10,} {version:>8}  {passed}/{len(evaluations)} passed{'':<5} {uri}")
+    return failed

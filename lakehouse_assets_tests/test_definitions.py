@@ -1,0 +1,49 @@
+"""Definitions load without Spark, and every asset is grouped and declares its partition column."""
+
+import subprocess
+import sys
+
+from dagster import AssetKey
+
+from lakehouse_assets import defs
+from lakehouse_assets.constants import LAYERS
+
+
+def test_loading_definitions_starts_no_jvm():
+    probe = (
+        "import lakehouse_assets, pyspark\n"
+        "from pyspark import SparkContext\n"
+        "lakehouse_assets.defs.resolve_asset_graph()\n"
+        "print(SparkContext._active_spark_context is None and SparkContext._gateway is None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_expr():
+    graph = defs.resolve_asset_graph()
+    keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
+    assert keys == [AssetKey(["bronze", s]) for s in ("customers", "products", "transactions")]
+    for key in keys:
+        node = graph.get(key)
+        assert node.group_name == key.path[0] and key.path[0] in LAYERS
+        assert node.description
+        if node.partitions_def is not None:
+            assert node.metadata.get("partition_expr"), key
+            assert node.backfill_policy is not None and node.backfill_policy.max_partitions_per_run is None
+
+
+def test_every_bronze_asset_has_blocking_checks():
+    graph = defs.resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
+    assert len(checks) == 6
+    for source in ("customers", "products", "transactions"):
+        for name in ("records_landed_equal_rows_written", "contract_columns_present"):
+            assert checks[(f"bronze/{source}", name)].blocking
+
+
+def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path):
+    env = {"LAKEHOUSE_SPARK_MASTER": "mesos://nope", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", "import lakehouse_assets"], capture_output=True, text=True, env=env)
+    assert out.returncode != 0
+    assert "LAKEHOUSE_SPARK_MASTER='mesos://nope' is not a Spark master URL" in out.stderr

@@ -1,0 +1,64 @@
+"""Settings: defaults under ./.lakehouse, and a message naming the variable for every bad value."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lakehouse_assets.settings import Settings, SettingsError
+
+
+def test_defaults_live_under_dot_lakehouse(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.lakehouse_root == str(tmp_path / ".lakehouse" / "tables")
+    assert settings.landing_root == str(tmp_path / ".lakehouse" / "landing")
+    assert settings.dagster_home == str(tmp_path / ".lakehouse" / "dagster_home")
+    assert settings.spark_master == "local[*]"
+    assert settings.start_date == date(2024, 1, 1)
+
+
+def test_values_from_the_environment(tmp_path):
+    settings = Settings.from_env(
+        {
+            "LAKEHOUSE_ROOT": "s3a://lake-bucket/tables/",
+            "LAKEHOUSE_LANDING_ROOT": str(tmp_path / "in"),
+            "DAGSTER_HOME": str(tmp_path / "home"),
+            "LAKEHOUSE_SPARK_MASTER": "spark://spark-master:7077",
+            "LAKEHOUSE_START_DATE": "2023-06-01",
+        }
+    )
+    assert settings.lakehouse_root == "s3a://lake-bucket/tables"
+    assert settings.landing_root == str(tmp_path / "in")
+    assert settings.dagster_home == str(tmp_path / "home")
+    assert settings.spark_master == "spark://spark-master:7077"
+    assert settings.start_date == date(2023, 6, 1)
+
+
+@pytest.mark.parametrize("master", ["local", "local[2]", "local[*]", "local[4,3]", "yarn", "k8s://https://k8s:443"])
+def test_accepted_spark_masters(master):
+    assert Settings.from_env({"LAKEHOUSE_SPARK_MASTER": master}).spark_master == master
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LAKEHOUSE_ROOT", "s3://bucket/lake", r"LAKEHOUSE_ROOT='s3://bucket/lake' uses s3://.*set LAKEHOUSE_ROOT=s3a://bucket/lake"),
+        ("LAKEHOUSE_ROOT", "s3a://B!/x", r"LAKEHOUSE_ROOT='s3a://B!/x' is not a valid s3a URI"),
+        ("LAKEHOUSE_ROOT", "hdfs://nn/lake", r"LAKEHOUSE_ROOT='hdfs://nn/lake' is not supported"),
+        ("LAKEHOUSE_LANDING_ROOT", "http://x/y", r"LAKEHOUSE_LANDING_ROOT='http://x/y' is a URL"),
+        ("DAGSTER_HOME", "s3a://b/home", r"DAGSTER_HOME='s3a://b/home' is a URL"),
+        ("LAKEHOUSE_SPARK_MASTER", "local[two]", r"LAKEHOUSE_SPARK_MASTER='local\[two\]' is not a Spark master URL"),
+        ("LAKEHOUSE_START_DATE", "01/02/2024", r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD"),
+    ],
+)
+def test_an_invalid_value_names_the_variable(variable, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({variable: value})
+
+
+def test_a_file_where_a_folder_is_expected_is_refused(tmp_path):
+    occupied = tmp_path / "landing"
+    occupied.write_text("not a folder")
+    with pytest.raises(SettingsError, match=r"LAKEHOUSE_LANDING_ROOT=.*exists but is not a folder"):
+        Settings.from_env({"LAKEHOUSE_LANDING_ROOT": str(occupied)})
