@@ -21,6 +21,7 @@ setup(
         "pandas>=2.2,<3",
         "pandera[pyspark]==0.35.0",
         "pyarrow>=15",
+        "numpy>=1.26",
         "faker>=30",
         "pydantic>=2.6,<3",
     ],

@@ -44,7 +44,7 @@ def _rescued(extra_columns: Sequence[str]) -> Column:
     if not extra_columns:
         return F.lit(None).cast(StringType())
     columns = [F.col(f"`{name}`") for name in extra_columns]
-    any_present = F.greatest(*[column.isNotNull() for column in columns]) if len(columns) > 1 else columns[0].isNotNull()
+    any_present = F.coalesce(*[column.cast(StringType()) for column in columns]).isNotNull()
     return F.when(any_present, F.to_json(F.struct(*columns)))
 
 

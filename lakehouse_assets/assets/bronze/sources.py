@@ -72,7 +72,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
             source,
             files,
             csv_headers(landing, files),
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             ingested_at=datetime.now(timezone.utc).replace(tzinfo=None),
         )
 
