@@ -48,6 +48,8 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "RUN_SUCCESS" in run.stderr
+    # One process (and so one SparkSession) for the asset and both of its checks.
+    assert "Executing steps in process" in run.stderr
     assert "Asset check 'records_landed_equal_rows_written' on 'bronze/transactions' passed" in run.stderr
 
     probe = subprocess.run(

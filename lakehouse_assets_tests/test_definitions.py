@@ -47,3 +47,7 @@ def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path)
     out = subprocess.run([sys.executable, "-c", "import lakehouse_assets"], capture_output=True, text=True, env=env)
     assert out.returncode != 0
     assert "LAKEHOUSE_SPARK_MASTER='mesos://nope' is not a Spark master URL" in out.stderr
+
+
+def test_runs_execute_in_one_process_so_all_steps_share_one_spark_session():
+    assert defs.executor.name == "in_process"

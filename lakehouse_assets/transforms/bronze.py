@@ -27,6 +27,9 @@ from lakehouse_assets.contracts import (
 
 SOURCE_FILE_COLUMN = "_source_file"
 _JSON_MAP = MapType(StringType(), StringType())
+# Strict JSON: Spark by default also accepts single-quoted strings (a Python repr, say); a line
+# that is not JSON is kept raw in _corrupt_record instead of being half-guessed.
+_JSON_OPTIONS = {"allowSingleQuotes": "false"}
 # Drops live in <source>/<YYYY-MM-DD>/<file>: the landing date is the file's folder.
 _DROP_DATE_PATTERN = r"/(\d{4}-\d{2}-\d{2})/[^/]+$"
 
@@ -88,7 +91,7 @@ def read_json_lines(spark: SparkSession, source: str, paths: Sequence[str]) -> D
     """JSON-lines files; blank lines are not records, any other line is one."""
     contract = list(CONTRACT_COLUMNS[source])
     lines = _with_source_file(spark.read.text(list(paths))).where(F.trim("value") != "")
-    record = F.from_json("value", _JSON_MAP)
+    record = F.from_json("value", _JSON_MAP, _JSON_OPTIONS)
     extras = F.map_filter("record", lambda key, _: ~F.array_contains(F.array(*map(F.lit, contract)), key))
     parsed = lines.select("value", SOURCE_FILE_COLUMN, record.alias("record"))
     return parsed.select(
@@ -211,7 +214,7 @@ def landed_file_columns(
     if json_files:
         keys = (
             _with_source_file(spark.read.text(sorted(json_files)))
-            .select(SOURCE_FILE_COLUMN, F.explode(F.map_keys(F.from_json("value", _JSON_MAP))).alias("key"))
+            .select(SOURCE_FILE_COLUMN, F.explode(F.map_keys(F.from_json("value", _JSON_MAP, _JSON_OPTIONS))).alias("key"))
             .groupBy(SOURCE_FILE_COLUMN)
             .agg(F.collect_set("key").alias("keys"))
             .collect()

@@ -147,3 +147,28 @@ def test_an_unsupported_file_stops_the_run_naming_the_file(resources, instance, 
     (folder / "extract.xlsx").write_bytes(b"PK\x03\x04")
     with pytest.raises(UnsupportedLandingFileError, match=r"extract\.xlsx has an unsupported type '\.xlsx'"):
         run_bronze(resources, instance, partition="2024-01-01")
+
+
+def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark, resources, instance, landing_root, table_root):
+    from lakehouse_assets.generator import GeneratorConfig, generate
+
+    manifests = generate(
+        GeneratorConfig(landing_root=Path(landing_root), days=2, transactions_per_day=400, customers=60, products=15, dirty_rate=0.1)
+    )
+    result = materialize(
+        [*bronze_assets, *bronze_checks], resources=resources, instance=instance,
+        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"},
+    )
+
+    assert len(result.get_asset_check_evaluations()) == 6
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    for source in ("transactions", "customers", "products"):
+        table = spark.read.format("delta").load(f"{table_root}/bronze/{source}")
+        expected = {date.fromisoformat(m["date"]): m["records"] for m in manifests if m["source"] == source}
+        counts = {r._ingest_date: r["count"] for r in table.groupBy("_ingest_date").count().collect()}
+        assert counts == expected, source
+        corrupt = table.where(F.col("_corrupt_record").isNotNull()).count()
+        assert corrupt == sum(m["anomalies"]["malformed_line"] for m in manifests if m["source"] == source), source
+        rescued = table.where(F.col("_rescued_data").isNotNull()).count()
+        assert rescued == sum(m["anomalies"]["unexpected_column"] for m in manifests if m["source"] == source), source
+        assert {r._source_format for r in table.select("_source_format").distinct().collect()} <= {"csv", "json", "parquet"}
