@@ -59,6 +59,24 @@ BUSINESS_KEYS: dict[str, str] = {
     PRODUCTS: "product_id",
 }
 
+# Clean domains of the categorical columns: what silver standardizes to and its rules allow.
+CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP")
+PAYMENT_METHODS: tuple[str, ...] = ("credit_card", "debit_card", "paypal", "bank_transfer", "cash")
+CHANNELS: tuple[str, ...] = ("online", "store", "mobile")
+STATUSES: tuple[str, ...] = ("completed", "pending", "cancelled", "refunded")
+LOYALTY_TIERS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
+COUNTRIES: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "CA", "AU", "BR")
+CATEGORY_TREE: dict[str, tuple[str, ...]] = {
+    "Electronics": ("Phones", "Laptops", "Audio"),
+    "Clothing": ("Men", "Women", "Kids"),
+    "Home & Garden": ("Kitchen", "Furniture", "Garden"),
+    "Sports": ("Fitness", "Outdoor", "Cycling"),
+    "Books": ("Fiction", "Non-Fiction", "Children"),
+    "Toys": ("Games", "Building", "Dolls"),
+    "Beauty": ("Skincare", "Makeup", "Fragrance"),
+    "Grocery": ("Snacks", "Beverages", "Pantry"),
+}
+
 LANDING_FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
 # Files whose names start with these are bookkeeping (the generator's manifest, writers' temp
 # files), never data.

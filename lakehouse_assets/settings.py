@@ -40,6 +40,10 @@ class Settings(BaseModel):
     dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
     spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
     start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
+    quarantine_rate_threshold: float = Field(
+        description="LAKEHOUSE_QUARANTINE_RATE_THRESHOLD: share of a partition's bronze rows that may be "
+        "quarantined before the rule_failure_rates check warns."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -50,6 +54,7 @@ class Settings(BaseModel):
             dagster_home=_local_dir(env, "DAGSTER_HOME", DEFAULT_BASE / "dagster_home"),
             spark_master=_spark_master(env),
             start_date=_start_date(env),
+            quarantine_rate_threshold=_rate(env, "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", 0.10),
         )
 
 
@@ -115,6 +120,19 @@ def _start_date(env: Mapping[str, str]) -> date:
         raise SettingsError(
             f"LAKEHOUSE_START_DATE={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2024-01-01."
         ) from None
+
+
+def _rate(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _value(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"{name}={raw!r} is not a rate; set it to a number from 0 to 1, e.g. 0.1 for 10%.")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -28,5 +28,6 @@ def print_summary(defs: Definitions, settings: Settings, result: ExecuteInProces
         evaluations = checks.get(name, [])
         passed = sum(1 for e in evaluations if e.passed)
         failed += len(evaluations) - passed
-        print(f"{name:<24} {rows:>10,} {version:>8}  {passed}/{len(evaluations)} passed{'':<5} {uri}")
+        verdict = f"{passed}/{len(evaluations)} passed" if evaluations else "no checks"
+        print(f"{name:<24} {rows:>10,} {version:>8}  {verdict:<15} {uri}")
     return failed

@@ -23,7 +23,9 @@ def test_loading_definitions_starts_no_jvm():
 def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_expr():
     graph = defs.resolve_asset_graph()
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
-    assert keys == [AssetKey(["bronze", s]) for s in ("customers", "products", "transactions")]
+    assert keys == [AssetKey(["bronze", s]) for s in ("customers", "products", "transactions")] + [
+        AssetKey(["silver", s]) for s in ("customers", "products", "quarantine", "transactions")
+    ]
     for key in keys:
         node = graph.get(key)
         assert node.group_name == key.path[0] and key.path[0] in LAYERS
@@ -33,13 +35,17 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
             assert node.backfill_policy is not None and node.backfill_policy.max_partitions_per_run is None
 
 
-def test_every_bronze_asset_has_blocking_checks():
+def test_bronze_and_silver_carry_their_blocking_checks():
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
-    assert len(checks) == 6
+    assert len(checks) == 19
     for source in ("customers", "products", "transactions"):
         for name in ("records_landed_equal_rows_written", "contract_columns_present"):
             assert checks[(f"bronze/{source}", name)].blocking
+        for name in ("pandera_schema", "reconciles_with_bronze", "business_key_unique"):
+            assert checks[(f"silver/{source}", name)].blocking
+        assert not checks[(f"silver/{source}", "rule_failure_rates")].blocking
+    assert checks[("silver/transactions", "references_resolve")].blocking
 
 
 def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path):

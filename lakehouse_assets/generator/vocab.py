@@ -4,6 +4,16 @@ Kept in one place so the generator, the tests and anyone reading the data agree 
 domain of every categorical column; the dirt module derives its mis-cased variants from these.
 """
 
+from lakehouse_assets.contracts import (  # noqa: F401 - re-exported for the generator's modules
+    CATEGORY_TREE,
+    CHANNELS,
+    COUNTRIES,
+    CURRENCIES,
+    LOYALTY_TIERS,
+    PAYMENT_METHODS,
+    STATUSES,
+)
+
 # ISO-2 country -> Faker locale, so a customer's name, city and phone look like the country's.
 COUNTRY_LOCALES: dict[str, str] = {
     "US": "en_US",
@@ -19,16 +29,11 @@ COUNTRY_LOCALES: dict[str, str] = {
 }
 COUNTRY_WEIGHTS: tuple[float, ...] = (0.35, 0.12, 0.1, 0.08, 0.07, 0.07, 0.05, 0.06, 0.05, 0.05)
 
-LOYALTY_TIERS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
 LOYALTY_WEIGHTS: tuple[float, ...] = (0.5, 0.3, 0.15, 0.05)
 
-CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP")
 CURRENCY_WEIGHTS: tuple[float, ...] = (0.6, 0.25, 0.15)
-PAYMENT_METHODS: tuple[str, ...] = ("credit_card", "debit_card", "paypal", "bank_transfer", "cash")
 PAYMENT_WEIGHTS: tuple[float, ...] = (0.4, 0.25, 0.2, 0.1, 0.05)
-CHANNELS: tuple[str, ...] = ("online", "store", "mobile")
 CHANNEL_WEIGHTS: tuple[float, ...] = (0.5, 0.3, 0.2)
-STATUSES: tuple[str, ...] = ("completed", "pending", "cancelled", "refunded")
 STATUS_WEIGHTS: tuple[float, ...] = (0.85, 0.07, 0.05, 0.03)
 # Small baskets dominate real retail data; quantity 1..10.
 QUANTITY_WEIGHTS: tuple[float, ...] = (0.35, 0.25, 0.15, 0.08, 0.05, 0.04, 0.03, 0.02, 0.02, 0.01)
@@ -76,3 +81,7 @@ CATEGORIES: dict[str, dict[str, tuple[tuple[str, ...], tuple[int, int]]]] = {
         "Pantry": (("Olive Oil", "Pasta", "Rice"), (1, 30)),
     },
 }
+
+# The generator's catalogue must cover exactly the contract's category domain.
+assert {c: tuple(subs) for c, subs in CATEGORIES.items()} == CATEGORY_TREE
+assert tuple(COUNTRY_LOCALES) == COUNTRIES

@@ -112,6 +112,20 @@ class DeltaIOManager(ConfigurableIOManager):
     def _session(self) -> SparkSession:
         return self.spark.get_session()
 
+    def read_table(self, asset_key: AssetKey) -> DataFrame | None:
+        """The whole table of `asset_key`, or None before its first materialization.
+
+        For an asset that reads its own earlier partitions (deduplication against history),
+        which Dagster's partition mappings cannot express without a cycle.
+        """
+        from delta.tables import DeltaTable
+
+        uri = self.table_uri(asset_key)
+        spark = self._session()
+        if not DeltaTable.isDeltaTable(spark, uri):
+            return None
+        return spark.read.format("delta").load(uri)
+
     def _output_slice(self, context: OutputContext) -> TableSlice | None:
         if not context.has_asset_partitions:
             return None

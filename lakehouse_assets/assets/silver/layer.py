@@ -1,0 +1,90 @@
+"""Silver: typed, standardized, deduplicated tables per source, and one quarantine table.
+
+The four tables are computed in one step per partition range because they share every input:
+the quarantine slice of a day holds the rejects of all three sources, transactions are checked
+against the customers and products of the same run, and each bronze slice is parsed and
+evaluated once (persisted) instead of once per table written.
+"""
+
+from dagster import AssetExecutionContext, AssetIn, AssetKey, AssetOut, BackfillPolicy, Output, multi_asset
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_assets.constants import BRONZE, SILVER, TABLE_KINDS
+from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
+from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.rules import RULES
+from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, raise_on_fatal, split
+
+SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
+QUARANTINE_KEY = AssetKey([SILVER, "quarantine"])
+BRONZE_KEYS: dict[str, AssetKey] = {source: AssetKey([BRONZE, source]) for source in SOURCES}
+
+GRAINS = {
+    TRANSACTIONS: "Cleaned transactions, one row per transaction_id (counted once across all days).",
+    CUSTOMERS: "Cleaned customers, one row per customer version (customer_id, updated_at).",
+    PRODUCTS: "Cleaned products, one row per product version (product_id, updated_at).",
+}
+
+
+def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
+    return AssetOut(
+        key=key,
+        group_name=SILVER,
+        description=description,
+        metadata={"partition_expr": INGEST_DATE_COLUMN, "business_key": business_key},
+        kinds=TABLE_KINDS,
+    )
+
+
+@multi_asset(
+    outs={
+        **{source: _out(SILVER_KEYS[source], GRAINS[source], ", ".join(SPECS[source].identity_keys)) for source in SOURCES},
+        "quarantine": _out(
+            QUARANTINE_KEY,
+            "Rejected records of every source, one row per bronze record that did not reach silver: "
+            "disposition 'quarantined' (failed rules listed, with a reason) or 'duplicate'.",
+            "source, business_key",
+        ),
+    },
+    ins={f"bronze_{source}": AssetIn(key=BRONZE_KEYS[source]) for source in SOURCES},
+    internal_asset_deps={
+        CUSTOMERS: {BRONZE_KEYS[CUSTOMERS]},
+        PRODUCTS: {BRONZE_KEYS[PRODUCTS]},
+        TRANSACTIONS: {BRONZE_KEYS[TRANSACTIONS], SILVER_KEYS[CUSTOMERS], SILVER_KEYS[PRODUCTS]},
+        "quarantine": set(BRONZE_KEYS.values()),
+    },
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    can_subset=False,
+    required_resource_keys={"io_manager"},
+)
+def silver_layer(
+    context: AssetExecutionContext,
+    bronze_transactions: DataFrame,
+    bronze_customers: DataFrame,
+    bronze_products: DataFrame,
+):
+    tables = context.resources.io_manager
+    window_start = context.partition_time_window.start.date().isoformat()
+    bronze = {TRANSACTIONS: bronze_transactions, CUSTOMERS: bronze_customers, PRODUCTS: bronze_products}
+    persisted: list[DataFrame] = []
+    quarantine: list[DataFrame] = []
+    # Dimensions first: transactions are checked against the customers and products they name,
+    # read back whole after this run's slice is written (later partitions count too).
+    for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
+        references = {}
+        if source == TRANSACTIONS:
+            references = {"customers": tables.read_table(SILVER_KEYS[CUSTOMERS]), "products": tables.read_table(SILVER_KEYS[PRODUCTS])}
+        evaluated = evaluate_source(bronze[source], source, **references).persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(evaluated)
+        raise_on_fatal(evaluated, source, RULES[source])
+        existing = tables.read_table(SILVER_KEYS[source])
+        earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
+        result = split(evaluated, source, earlier)
+        quarantine.append(result.quarantine)
+        yield Output(result.silver, output_name=source)
+    yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine")
+    for frame in persisted:
+        frame.unpersist()

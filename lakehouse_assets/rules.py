@@ -1,0 +1,162 @@
+"""The quality rules of silver, as data: one named Spark SQL predicate per rule.
+
+A rule's predicate is TRUE for a row that passes; NULL counts as a failure, so predicates say
+explicitly what a missing value means. Every rule of a source is evaluated in one pass over the
+partition. The action decides what a failure does:
+  - quarantine: the row goes to silver/quarantine with the rule's name and description;
+  - warn: the row stays in silver, the rule's name lands in its `_warnings` column;
+  - fail: the materialization stops, naming the rule and the number of rows.
+Predicates see the typed, standardized columns and, under `_raw`, the text bronze landed.
+Add a rule by appending a `Rule` to `RULES[source]` (see README, "Quality rules").
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lakehouse_assets.contracts import (
+    CATEGORY_TREE,
+    CHANNELS,
+    COUNTRIES,
+    CURRENCIES,
+    CUSTOMERS,
+    LOYALTY_TIERS,
+    PAYMENT_METHODS,
+    PRODUCTS,
+    STATUSES,
+    TRANSACTIONS,
+)
+from lakehouse_assets.transforms.silver.standardize import EMAIL_PATTERN
+
+Action = Literal["warn", "quarantine", "fail"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    predicate: str  # Spark SQL, TRUE when the row passes
+    columns: tuple[str, ...]
+    action: Action
+    description: str
+
+
+def malformed_record() -> Rule:
+    return Rule("malformed_record", "_corrupt_record IS NULL", ("_corrupt_record",), "quarantine",
+                "the landed line could not be parsed as a record")
+
+
+def unexpected_columns() -> Rule:
+    return Rule("unexpected_columns", "_rescued_data IS NULL", ("_rescued_data",), "warn",
+                "the record carried columns outside the source contract (kept in bronze _rescued_data)")
+
+
+def present(column: str, action: Action = "quarantine") -> Rule:
+    return Rule(f"{column}_present", f"nullif(trim(_raw.`{column}`), '') IS NOT NULL", (column,), action,
+                f"{column} is missing")
+
+
+def parses(column: str, kind: str) -> Rule:
+    """The raw text, when given, parsed as `kind` (a missing value is the `present` rule's job)."""
+    return Rule(f"{column}_is_{kind}", f"nullif(trim(_raw.`{column}`), '') IS NULL OR `{column}` IS NOT NULL",
+                (column,), "quarantine", f"{column} is not a valid {kind}")
+
+
+def allowed(column: str, values: tuple[str, ...], action: Action = "quarantine") -> Rule:
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return Rule(f"{column}_allowed", f"`{column}` IS NULL OR `{column}` IN ({listed})", (column,), action,
+                f"{column} is not one of {', '.join(values)}")
+
+
+def at_least(column: str, minimum: int, name: str) -> Rule:
+    return Rule(name, f"`{column}` IS NULL OR `{column}` >= {minimum}", (column,), "quarantine",
+                f"{column} is below {minimum}")
+
+
+def not_in_future(column: str) -> Rule:
+    # Relative to the landing day, not to the wall clock, so re-running a partition next year
+    # gives the same answer.
+    return Rule(f"{column}_not_in_future",
+                f"`{column}` IS NULL OR `{column}` < CAST(date_add(_ingest_date, 1) AS TIMESTAMP)",
+                (column, "_ingest_date"), "quarantine", f"{column} is after the day it landed")
+
+
+def timestamp_rules(column: str) -> tuple[Rule, ...]:
+    return (present(column), parses(column, "timestamp"), not_in_future(column))
+
+
+def money_rules(column: str) -> tuple[Rule, ...]:
+    return (present(column), parses(column, "amount"), at_least(column, 0, f"{column}_not_negative"))
+
+
+TRANSACTION_RULES: tuple[Rule, ...] = (
+    malformed_record(),
+    present("transaction_id"),
+    present("customer_id"),
+    present("product_id"),
+    present("quantity"),
+    parses("quantity", "integer"),
+    at_least("quantity", 1, "quantity_at_least_one"),
+    *money_rules("unit_price"),
+    present("currency"),
+    allowed("currency", CURRENCIES),
+    present("payment_method"),
+    allowed("payment_method", PAYMENT_METHODS),
+    present("channel"),
+    allowed("channel", CHANNELS),
+    present("status"),
+    allowed("status", STATUSES),
+    *timestamp_rules("transaction_ts"),
+    Rule("customer_known", "customer_id IS NULL OR _customer_known", ("customer_id",), "quarantine",
+         "customer_id is not a known customer (re-materialize once the customer has landed)"),
+    Rule("product_known", "product_id IS NULL OR _product_known", ("product_id",), "quarantine",
+         "product_id is not a known product (re-materialize once the product has landed)"),
+    Rule("late_arriving", "transaction_ts IS NULL OR to_date(transaction_ts) >= _ingest_date",
+         ("transaction_ts", "_ingest_date"), "warn", "the transaction happened before the day it landed"),
+    unexpected_columns(),
+)
+
+CUSTOMER_RULES: tuple[Rule, ...] = (
+    malformed_record(),
+    present("customer_id"),
+    present("email"),
+    Rule("email_valid", f"email IS NULL OR email RLIKE '{EMAIL_PATTERN}'", ("email",), "quarantine",
+         "email is not a valid address"),
+    present("country"),
+    allowed("country", COUNTRIES),
+    present("loyalty_tier"),
+    allowed("loyalty_tier", LOYALTY_TIERS),
+    parses("signup_date", "date"),
+    *timestamp_rules("updated_at"),
+    present("first_name", "warn"),
+    present("last_name", "warn"),
+    Rule("phone_valid", "nullif(trim(_raw.phone), '') IS NULL OR phone IS NOT NULL", ("phone",), "warn",
+         "phone has fewer than 7 digits"),
+    unexpected_columns(),
+)
+
+_SUBCATEGORY_PAIRS = " OR ".join(
+    f"(category = '{category}' AND subcategory IN ({', '.join(repr(s) for s in subs)}))"
+    for category, subs in CATEGORY_TREE.items()
+)
+PRODUCT_RULES: tuple[Rule, ...] = (
+    malformed_record(),
+    present("product_id"),
+    present("name", "warn"),
+    present("category"),
+    allowed("category", tuple(CATEGORY_TREE)),
+    Rule("subcategory_in_category", f"subcategory IS NULL OR category IS NULL OR {_SUBCATEGORY_PAIRS}",
+         ("category", "subcategory"), "quarantine", "subcategory does not belong to the category"),
+    *money_rules("unit_price"),
+    *money_rules("unit_cost"),
+    Rule("cost_not_above_price", "unit_cost IS NULL OR unit_price IS NULL OR unit_cost <= unit_price",
+         ("unit_cost", "unit_price"), "warn", "unit_cost is above unit_price"),
+    present("is_active"),
+    parses("is_active", "boolean"),
+    *timestamp_rules("updated_at"),
+    unexpected_columns(),
+)
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    TRANSACTIONS: TRANSACTION_RULES,
+    CUSTOMERS: CUSTOMER_RULES,
+    PRODUCTS: PRODUCT_RULES,
+}
