@@ -96,6 +96,8 @@ TRANSACTION_RULES: tuple[Rule, ...] = (
     parses("quantity", "integer"),
     at_least("quantity", 1, "quantity_at_least_one"),
     *money_rules("unit_price"),
+    Rule("total_amount_fits", "quantity IS NULL OR unit_price IS NULL OR total_amount IS NOT NULL",
+         ("quantity", "unit_price"), "quarantine", "quantity × unit_price exceeds 999,999,999,999.99"),
     present("currency"),
     allowed("currency", CURRENCIES),
     present("payment_method"),

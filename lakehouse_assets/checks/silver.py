@@ -40,7 +40,10 @@ def build_schema_check(source: str) -> AssetChecksDefinition:
         description=f"The partition matches the pandera schema of silver/{source}: types, nullability, ranges, patterns.",
     )
     def pandera_schema(silver: DataFrame) -> AssetCheckResult:
+        # pandera runs one Spark job per column check; caching the slice makes them memory scans.
+        silver = silver.cache()
         errors = dict(schema.validate(silver).pandera.errors)
+        silver.unpersist()
         failures = [
             {"column": e.get("column"), "check": e.get("check"), "error": e.get("error")}
             for scope in errors.values() for kind in scope.values() for e in kind

@@ -14,7 +14,9 @@ COUNTRY_ALIASES: dict[str, str] = {
     "ITA": "IT", "ITALY": "IT", "NLD": "NL", "NETHERLANDS": "NL", "CAN": "CA", "CANADA": "CA",
     "AUS": "AU", "AUSTRALIA": "AU", "BRA": "BR", "BRAZIL": "BR",
 }
-EMAIL_PATTERN = r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}$"
+# No backslashes: the pattern is used both in Python (pandera) and inside Spark SQL string
+# literals (rules), where a backslash would be eaten and `\.` would match any character.
+EMAIL_PATTERN = r"^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$"
 
 
 def _lookup(text: Column, mapping: dict[str, str]) -> Column:
@@ -51,7 +53,10 @@ def phone(column: str) -> Column:
 
 
 def title_case(column: str) -> Column:
-    return F.initcap(F.regexp_replace(clean_text(column), r"\s+", " "))
+    """Names as people write them: 'JOSÉ' and 'josé' → 'José', but 'McDonald', 'Anna-Lena' and
+    'Santa Cruz de Tenerife' are already cased by someone who knew, and stay as landed."""
+    text = F.regexp_replace(clean_text(column), r"\s+", " ")
+    return F.when((text == F.upper(text)) | (text == F.lower(text)), F.initcap(text)).otherwise(text)
 
 
 def _canonical(column: str, names: list[str]) -> Column:
