@@ -56,7 +56,7 @@ def land_day(root, day, customers=(), products=(), transactions=()):
 def run(resources, instance, partition, selection=TABLES_ONLY, assets=ALL, raise_on_error=True):
     if selection is SILVER_CHECKS:
         # A checks-only run has no asset to infer partitions from, so it goes through a job.
-        job = define_asset_job("silver_checks", selection=SILVER_CHECKS, partitions_def=silver_layer.partitions_def)
+        job = define_asset_job("silver_checks", selection=SILVER_CHECKS)
         definitions = Definitions(assets=assets, asset_checks=[], jobs=[job], resources=resources)
         return definitions.resolve_job_def("silver_checks").execute_in_process(
             instance=instance, tags={"dagster/partition": partition}, raise_on_error=raise_on_error
@@ -126,7 +126,7 @@ def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark
 
 
 def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_downstream(resources, instance, landing_root):
-    @asset(key=["gold", "probe"], deps=[AssetKey(["silver", "transactions"])], partitions_def=silver_layer.partitions_def)
+    @asset(key=["gold", "probe"], group_name="gold", deps=[AssetKey(["silver", "transactions"])], partitions_def=silver_layer.partitions_def)
     def downstream_probe() -> None:
         raise AssertionError("must not run after a failed blocking check")
 
