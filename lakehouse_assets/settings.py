@@ -40,6 +40,10 @@ class Settings(BaseModel):
     dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
     spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
     start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
+    late_arrival_days: int = Field(
+        description="LAKEHOUSE_LATE_ARRIVAL_DAYS: how many days after a sale its record may still land; "
+        "a day's gold summary reads that many later silver partitions."
+    )
     quarantine_rate_threshold: float = Field(
         description="LAKEHOUSE_QUARANTINE_RATE_THRESHOLD: share of a partition's bronze rows that may be "
         "quarantined before the rule_failure_rates check warns."
@@ -55,6 +59,7 @@ class Settings(BaseModel):
             spark_master=_spark_master(env),
             start_date=_start_date(env),
             quarantine_rate_threshold=_rate(env, "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", 0.10),
+            late_arrival_days=_days(env, "LAKEHOUSE_LATE_ARRIVAL_DAYS", 1),
         )
 
 
@@ -120,6 +125,15 @@ def _start_date(env: Mapping[str, str]) -> date:
         raise SettingsError(
             f"LAKEHOUSE_START_DATE={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2024-01-01."
         ) from None
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _value(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) > 366:
+        raise SettingsError(f"{name}={raw!r} is not a number of days; set a whole number from 0 to 366, e.g. 1.")
+    return int(raw)
 
 
 def _rate(env: Mapping[str, str], name: str, default: float) -> float:

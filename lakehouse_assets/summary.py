@@ -3,6 +3,7 @@
 from dagster import Definitions, ExecuteInProcessResult
 from delta.tables import DeltaTable
 
+from lakehouse_assets.constants import GOLD
 from lakehouse_assets.settings import Settings
 
 
@@ -30,4 +31,17 @@ def print_summary(defs: Definitions, settings: Settings, result: ExecuteInProces
         failed += len(evaluations) - passed
         verdict = f"{passed}/{len(evaluations)} passed" if evaluations else "no checks"
         print(f"{name:<24} {rows:>10,} {version:>8}  {verdict:<15} {uri}")
+    _print_gold_samples(defs, spark, io_manager)
     return failed
+
+
+def _print_gold_samples(defs: Definitions, spark, io_manager) -> None:
+    """A few rows of each gold table, so the demo ends on business numbers."""
+    for key in sorted(defs.resolve_asset_graph().get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        uri = io_manager.table_uri(key)
+        if key.path[0] != GOLD or not DeltaTable.isDeltaTable(spark, uri):
+            continue
+        table = spark.read.format("delta").load(uri)
+        order = [c for c in ("transaction_date", "channel", "category", "product_id") if c in table.columns]
+        print(f"\n{key.to_user_string()} (first rows):")
+        print(table.orderBy(*order).limit(5).toPandas().to_string(index=False))

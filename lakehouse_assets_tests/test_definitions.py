@@ -24,8 +24,8 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
     graph = defs.resolve_asset_graph()
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
     assert keys == [AssetKey(["bronze", s]) for s in ("customers", "products", "transactions")] + [
-        AssetKey(["silver", s]) for s in ("customers", "products", "quarantine", "transactions")
-    ]
+        AssetKey(["gold", s]) for s in ("daily_sales_summary", "dim_products")
+    ] + [AssetKey(["silver", s]) for s in ("customers", "products", "quarantine", "transactions")]
     for key in keys:
         node = graph.get(key)
         assert node.group_name == key.path[0] and key.path[0] in LAYERS
@@ -38,7 +38,7 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
 def test_bronze_and_silver_carry_their_blocking_checks():
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
-    assert len(checks) == 19
+    assert len(checks) == 23
     for source in ("customers", "products", "transactions"):
         for name in ("records_landed_equal_rows_written", "contract_columns_present"):
             assert checks[(f"bronze/{source}", name)].blocking
@@ -46,6 +46,9 @@ def test_bronze_and_silver_carry_their_blocking_checks():
             assert checks[(f"silver/{source}", name)].blocking
         assert not checks[(f"silver/{source}", "rule_failure_rates")].blocking
     assert checks[("silver/transactions", "references_resolve")].blocking
+    for key in [("gold/daily_sales_summary", "matches_silver"), ("gold/daily_sales_summary", "no_negative_amounts"),
+                ("gold/dim_products", "one_row_per_product"), ("gold/dim_products", "fact_keys_resolve")]:
+        assert checks[key].blocking
 
 
 def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path):

@@ -1,4 +1,5 @@
 from lakehouse_assets.checks.bronze import bronze_checks
+from lakehouse_assets.checks.gold import gold_checks
 from lakehouse_assets.checks.silver import silver_checks
 
-__all__ = ["bronze_checks", "silver_checks"]
+__all__ = ["bronze_checks", "gold_checks", "silver_checks"]

@@ -246,7 +246,10 @@ class DeltaIOManager(ConfigurableIOManager):
             else None
         )
         wanted = table_slice(column, partitions_def, partition_keys, window)
-        self._require_partitions(context, df, column, partitions_def, partition_keys)
+        # An input may declare that some of its upstream partitions can legitimately be absent,
+        # e.g. the days after a sale in which late records of it might still land.
+        if not (context.definition_metadata or {}).get("allow_missing_partitions"):
+            self._require_partitions(context, df, column, partitions_def, partition_keys)
         return df.where(wanted.predicate)
 
     def _require_partitions(

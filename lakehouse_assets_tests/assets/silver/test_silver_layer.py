@@ -1,9 +1,7 @@
 """The silver layer through Dagster: idempotent slices, history-aware dedupe, releasing records
 whose reference arrives later, checks that fail on data crafted to violate them, and blocking."""
 
-import csv
 from datetime import date
-from pathlib import Path
 
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, Definitions, asset, define_asset_job, materialize
@@ -13,44 +11,12 @@ from pyspark.sql import DataFrame
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.assets.silver import SILVER_KEYS, silver_layer
 from lakehouse_assets.checks import bronze_checks, silver_checks
-from lakehouse_assets.contracts import CONTRACT_COLUMNS
+from lakehouse_assets_tests.support import customer, land_day, product, transaction
 
 ALL = [*bronze_assets, silver_layer, *bronze_checks, *silver_checks]
 # Most runs here only need the tables; checks are selected where a test is about them.
 TABLES_ONLY = AssetSelection.groups("bronze", "silver") - AssetSelection.all_asset_checks()
 SILVER_CHECKS = AssetSelection.checks_for_assets(*SILVER_KEYS.values())
-
-
-def customer(cid, day, email=None):
-    return {"customer_id": cid, "first_name": "Ann", "last_name": "Lee", "email": email or f"{cid.lower()}@example.com",
-            "phone": "+44 20 7946 0000", "country": "GB", "city": "London", "signup_date": "2023-05-01",
-            "loyalty_tier": "gold", "updated_at": f"{day}T08:00:00Z"}
-
-
-def product(pid, day):
-    return {"product_id": pid, "name": "Desk", "category": "Home & Garden", "subcategory": "Furniture", "brand": "Acme",
-            "unit_price": "100.00", "unit_cost": "60.00", "is_active": "true", "updated_at": f"{day}T08:00:00Z"}
-
-
-def transaction(tid, day, customer_id="C1", product_id="P1", status="completed"):
-    return {"transaction_id": tid, "customer_id": customer_id, "product_id": product_id, "quantity": "2",
-            "unit_price": "100.00", "currency": "USD", "payment_method": "paypal", "channel": "online",
-            "status": status, "transaction_ts": f"{day}T12:00:00Z"}
-
-
-def land(root: str, source: str, day: str, records: list[dict]) -> None:
-    folder = Path(root) / source / day
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{source}.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CONTRACT_COLUMNS[source])
-        writer.writeheader()
-        writer.writerows(records)
-
-
-def land_day(root, day, customers=(), products=(), transactions=()):
-    land(root, "customers", day, list(customers))
-    land(root, "products", day, list(products))
-    land(root, "transactions", day, list(transactions))
 
 
 def run(resources, instance, partition, selection=TABLES_ONLY, assets=ALL, raise_on_error=True):

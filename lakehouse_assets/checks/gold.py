@@ -1,0 +1,100 @@
+"""Gold checks: summaries agree with silver to the cent, dimensions are clean, no negative sales."""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    ResourceParam,
+    asset_check,
+)
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_assets.constants import GOLD, SILVER
+from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.resources.io_manager import DeltaIOManager
+from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
+
+DAILY = AssetKey([GOLD, "daily_sales_summary"])
+DIM_PRODUCTS = AssetKey([GOLD, "dim_products"])
+MEASURES = ("orders", "units", "gross_revenue")
+
+
+def _by_day(df: DataFrame, orders: str, units: str, revenue: str) -> dict[str, dict[str, str]]:
+    rows = df.groupBy("transaction_date").agg(
+        F.sum(orders).alias("orders"), F.sum(units).alias("units"), F.sum(revenue).alias("gross_revenue")
+    ).collect()
+    return {row["transaction_date"].isoformat(): {m: str(row[m] or 0) for m in MEASURES} for row in rows}
+
+
+@asset_check(
+    asset=DAILY, name="matches_silver", blocking=True, partitions_def=daily_partitions,
+    description="Per business date: orders, units and gross revenue equal the same sums computed directly from silver/transactions.",
+)
+def daily_summary_matches_silver(
+    context: AssetCheckExecutionContext, daily_sales_summary: DataFrame, io_manager: ResourceParam[DeltaIOManager]
+) -> AssetCheckResult:
+    window = context.partition_time_window
+    silver = io_manager.read_table(AssetKey([SILVER, "transactions"]))
+    sales = silver.where(
+        (F.col("transaction_date") >= F.lit(window.start.date())) & (F.col("transaction_date") < F.lit(window.end.date()))
+        & F.col("status").isin(*SALE_STATUSES)
+    ).withColumn("one", F.lit(1))
+    expected = _by_day(sales, "one", "quantity", "total_amount")
+    actual = _by_day(daily_sales_summary, "orders", "units", "gross_revenue")
+    empty = dict.fromkeys(MEASURES, "0")
+    differences = {
+        day: {"gold": actual.get(day, empty), "silver": expected.get(day, empty)}
+        for day in sorted(set(expected) | set(actual))
+        if actual.get(day, empty) != expected.get(day, empty)
+    }
+    return AssetCheckResult(
+        passed=not differences,
+        metadata={"days_compared": len(set(expected) | set(actual)), "differences": MetadataValue.json(differences),
+                  "silver_by_day": MetadataValue.json(expected)},
+    )
+
+
+@asset_check(
+    asset=DAILY, name="no_negative_amounts", blocking=True, partitions_def=daily_partitions,
+    description="No negative orders, units, gross, refunded or net revenue.",
+)
+def daily_summary_no_negative_amounts(daily_sales_summary: DataFrame) -> AssetCheckResult:
+    columns = ("orders", "units", "gross_revenue", "refunded_amount", "net_revenue")
+    negatives = daily_sales_summary.select(
+        *[F.count(F.when(F.col(c) < 0, 1)).alias(c) for c in columns]
+    ).first().asDict()
+    return AssetCheckResult(passed=not any(negatives.values()), metadata={f"negative_{c}": n for c, n in negatives.items()})
+
+
+@asset_check(asset=DIM_PRODUCTS, name="one_row_per_product", blocking=True,
+             description="product_id is unique and never null in gold/dim_products.")
+def dim_products_one_row_per_product(dim_products: DataFrame) -> AssetCheckResult:
+    stats = dim_products.agg(
+        F.count(F.lit(1)).alias("rows"), F.countDistinct("product_id").alias("products"),
+        F.count(F.when(F.col("product_id").isNull(), 1)).alias("null_ids"),
+    ).first()
+    return AssetCheckResult(
+        passed=stats["rows"] == stats["products"] and stats["null_ids"] == 0,
+        metadata={"rows": stats["rows"], "distinct_products": stats["products"], "null_ids": stats["null_ids"]},
+    )
+
+
+@asset_check(asset=DIM_PRODUCTS, name="fact_keys_resolve", blocking=True,
+             description="Every product_id of silver/transactions has a row in gold/dim_products.")
+def dim_products_fact_keys_resolve(dim_products: DataFrame, io_manager: ResourceParam[DeltaIOManager]) -> AssetCheckResult:
+    transactions = io_manager.read_table(AssetKey([SILVER, "transactions"]))
+    if transactions is None:
+        return AssetCheckResult(passed=True, metadata={"dangling_product_ids": 0, "note": "no silver transactions yet"})
+    dangling = transactions.select("product_id").distinct().join(dim_products.select("product_id"), "product_id", "left_anti")
+    examples = sorted(row["product_id"] for row in dangling.limit(20).collect())
+    count = dangling.count() if examples else 0
+    return AssetCheckResult(passed=count == 0, metadata={"dangling_product_ids": count, "examples": MetadataValue.json(examples)})
+
+
+gold_checks: list[AssetChecksDefinition] = [
+    daily_summary_matches_silver, daily_summary_no_negative_amounts,
+    dim_products_one_row_per_product, dim_products_fact_keys_resolve,
+]
