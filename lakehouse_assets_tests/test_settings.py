@@ -16,6 +16,7 @@ def test_defaults_live_under_dot_lakehouse(tmp_path, monkeypatch):
     assert settings.dagster_home == str(tmp_path / ".lakehouse" / "dagster_home")
     assert settings.spark_master == "local[*]"
     assert settings.start_date == date(2024, 1, 1)
+    assert (settings.late_arrival_days, settings.quarantine_rate_threshold) == (1, 0.10)
 
 
 def test_values_from_the_environment(tmp_path):
@@ -50,6 +51,8 @@ def test_accepted_spark_masters(master):
         ("DAGSTER_HOME", "s3a://b/home", r"DAGSTER_HOME='s3a://b/home' is a URL"),
         ("LAKEHOUSE_SPARK_MASTER", "local[two]", r"LAKEHOUSE_SPARK_MASTER='local\[two\]' is not a Spark master URL"),
         ("LAKEHOUSE_START_DATE", "01/02/2024", r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD"),
+        ("LAKEHOUSE_LATE_ARRIVAL_DAYS", "-1", r"LAKEHOUSE_LATE_ARRIVAL_DAYS='-1' is not a number of days"),
+        ("LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", "15%", r"LAKEHOUSE_QUARANTINE_RATE_THRESHOLD='15%' is not a rate"),
     ],
 )
 def test_an_invalid_value_names_the_variable(variable, value, message):

@@ -4,7 +4,7 @@ and re-materializing a day gives the same rows."""
 from datetime import date
 from decimal import Decimal
 
-from dagster import AssetSelection, materialize
+from dagster import AssetKey, AssetSelection, materialize
 
 from lakehouse_assets import defs
 from lakehouse_assets_tests.support import customer, land_day, product, transaction
@@ -33,6 +33,6 @@ def test_a_week_flows_to_gold_with_late_sales_on_their_business_date(spark, reso
     assert [(r.product_id, r.category_path) for r in dim.collect()] == [("P1", "Home & Garden > Furniture")]
 
     materialize(assets, resources=resources, instance=instance, partition_key="2024-01-01",
-                selection=AssetSelection.keys("gold/daily_sales_summary"))
+                selection=AssetSelection.assets(AssetKey(["gold", "daily_sales_summary"])))
     summary = spark.read.format("delta").load(f"{table_root}/gold/daily_sales_summary")
     assert sorted(tuple(r) for r in summary.select(*columns).collect()) == expected
