@@ -3,21 +3,21 @@
 from dagster import Definitions, ExecuteInProcessResult
 from delta.tables import DeltaTable
 
-from lakehouse_assets.constants import GOLD
+from lakehouse_assets.constants import GOLD, LAYERS
 from lakehouse_assets.settings import Settings
 
 
-def print_summary(defs: Definitions, settings: Settings, result: ExecuteInProcessResult) -> int:
+def print_summary(defs: Definitions, settings: Settings, results: list[ExecuteInProcessResult]) -> int:
     """Prints rows, Delta version, location and check results per table; returns failed checks."""
     spark = defs.resources["spark"].get_session()
     io_manager = defs.resources["io_manager"]
     checks: dict[str, list] = {}
-    for evaluation in result.get_asset_check_evaluations():
+    for evaluation in (e for result in results for e in result.get_asset_check_evaluations()):
         checks.setdefault(evaluation.asset_key.to_user_string(), []).append(evaluation)
 
     print(f"\n{'table':<24} {'rows':>10} {'version':>8}  checks          location")
     failed = 0
-    for key in sorted(defs.resolve_asset_graph().get_all_asset_keys(), key=lambda k: k.to_user_string()):
+    for key in _by_layer(defs):
         name = key.to_user_string()
         uri = io_manager.table_uri(key)
         if not DeltaTable.isDeltaTable(spark, uri):
@@ -37,11 +37,17 @@ def print_summary(defs: Definitions, settings: Settings, result: ExecuteInProces
 
 def _print_gold_samples(defs: Definitions, spark, io_manager) -> None:
     """A few rows of each gold table, so the demo ends on business numbers."""
-    for key in sorted(defs.resolve_asset_graph().get_all_asset_keys(), key=lambda k: k.to_user_string()):
+    for key in _by_layer(defs):
         uri = io_manager.table_uri(key)
         if key.path[0] != GOLD or not DeltaTable.isDeltaTable(spark, uri):
             continue
         table = spark.read.format("delta").load(uri)
-        order = [c for c in ("transaction_date", "channel", "category", "product_id") if c in table.columns]
+        order = [c for c in ("as_of_date", "week_start", "month_start", "transaction_date", "channel", "category",
+                             "product_id", "customer_id", "valid_from") if c in table.columns]
         print(f"\n{key.to_user_string()} (first rows):")
         print(table.orderBy(*order).limit(5).toPandas().to_string(index=False))
+
+
+def _by_layer(defs: Definitions) -> list:
+    keys = defs.resolve_asset_graph().get_all_asset_keys()
+    return sorted(keys, key=lambda k: (LAYERS.index(k.path[0]), k.to_user_string()))

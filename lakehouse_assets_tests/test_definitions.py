@@ -24,7 +24,8 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
     graph = defs.resolve_asset_graph()
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
     assert keys == [AssetKey(["bronze", s]) for s in ("customers", "products", "transactions")] + [
-        AssetKey(["gold", s]) for s in ("daily_sales_summary", "dim_products")
+        AssetKey(["gold", s]) for s in ("customer_segments", "daily_sales_summary", "dim_customers", "dim_products",
+                                        "monthly_sales_summary", "product_performance", "weekly_sales_summary")
     ] + [AssetKey(["silver", s]) for s in ("customers", "products", "quarantine", "transactions")]
     for key in keys:
         node = graph.get(key)
@@ -38,7 +39,7 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
 def test_bronze_and_silver_carry_their_blocking_checks():
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
-    assert len(checks) == 23
+    assert len(checks) == 29
     for source in ("customers", "products", "transactions"):
         for name in ("records_landed_equal_rows_written", "contract_columns_present"):
             assert checks[(f"bronze/{source}", name)].blocking
@@ -47,7 +48,10 @@ def test_bronze_and_silver_carry_their_blocking_checks():
         assert not checks[(f"silver/{source}", "rule_failure_rates")].blocking
     assert checks[("silver/transactions", "references_resolve")].blocking
     for key in [("gold/daily_sales_summary", "matches_silver"), ("gold/daily_sales_summary", "no_negative_amounts"),
-                ("gold/dim_products", "one_row_per_product"), ("gold/dim_products", "fact_keys_resolve")]:
+                ("gold/dim_products", "one_row_per_product"), ("gold/dim_products", "fact_keys_resolve"),
+                ("gold/weekly_sales_summary", "equals_sum_of_days"), ("gold/monthly_sales_summary", "equals_sum_of_days"),
+                ("gold/dim_customers", "scd2_history_valid"), ("gold/dim_customers", "fact_keys_resolve"),
+                ("gold/customer_segments", "segments_declared"), ("gold/product_performance", "no_negative_units_or_revenue")]:
         assert checks[key].blocking
 
 
@@ -60,3 +64,10 @@ def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path)
 
 def test_runs_execute_in_one_process_so_all_steps_share_one_spark_session():
     assert defs.executor.name == "in_process"
+
+
+def test_one_job_per_calendar_covers_every_asset_once():
+    graph = defs.resolve_asset_graph()
+    covered = [key for name in ("daily_lakehouse_job", "weekly_sales_job", "monthly_sales_job")
+               for key in defs.resolve_job_def(name).asset_layer.selected_asset_keys]
+    assert sorted(covered) == sorted(graph.get_all_asset_keys())

@@ -1,0 +1,36 @@
+"""Weekly and monthly sales summaries, rolled up from the daily summary."""
+
+from dagster import AssetIn, AssetKey, BackfillPolicy, TimeWindowPartitionMapping, asset
+from pyspark.sql import DataFrame
+
+from lakehouse_assets.constants import GOLD, TABLE_KINDS
+from lakehouse_assets.partitions import monthly_partitions, weekly_partitions
+from lakehouse_assets.transforms.gold.periods import monthly_sales_summary, weekly_sales_summary
+
+DAILY = AssetKey([GOLD, "daily_sales_summary"])
+# The days of a period map through a time-window mapping; a running period lacks its future days.
+_DAYS_OF_PERIOD = AssetIn(key=DAILY, partition_mapping=TimeWindowPartitionMapping(), metadata={"allow_missing_partitions": True})
+
+
+@asset(
+    key_prefix=GOLD, name="weekly_sales_summary", group_name=GOLD, kinds=TABLE_KINDS,
+    partitions_def=weekly_partitions, backfill_policy=BackfillPolicy.single_run(),
+    metadata={"partition_expr": "week_start"}, ins={"daily": _DAYS_OF_PERIOD},
+)
+def gold_weekly_sales_summary(daily: DataFrame) -> DataFrame:
+    """Weekly sales, one row per (week_start, channel, category); weeks start on Monday.
+
+    Sums of the daily summary's additive measures (not a re-scan of silver); distinct customers do
+    not add up across days and are left out. Partitioned by week_start, the column reports filter on.
+    """
+    return weekly_sales_summary(daily)
+
+
+@asset(
+    key_prefix=GOLD, name="monthly_sales_summary", group_name=GOLD, kinds=TABLE_KINDS,
+    partitions_def=monthly_partitions, backfill_policy=BackfillPolicy.single_run(),
+    metadata={"partition_expr": "month_start"}, ins={"daily": _DAYS_OF_PERIOD},
+)
+def gold_monthly_sales_summary(daily: DataFrame) -> DataFrame:
+    """Monthly sales, one row per (month_start, channel, category), summed from the daily summary."""
+    return monthly_sales_summary(daily)
