@@ -14,7 +14,7 @@ def _rollup(daily: DataFrame, period_start: Column, name: str) -> DataFrame:
     Distinct customers do not add up across days, so they are not carried to weeks and months.
     """
     summed = daily.groupBy(period_start.alias(name), "channel", "category").agg(
-        *[F.sum(measure).alias(measure) for measure in ADDITIVE], F.countDistinct("transaction_date").alias("days_with_sales")
+        *[F.sum(measure).alias(measure) for measure in ADDITIVE], F.countDistinct(F.when(F.col("orders") > 0, F.col("transaction_date"))).alias("days_with_sales")
     )
     typed = summed.select(
         name, "channel", "category", F.col("orders").cast("long"), F.col("units").cast("long"),

@@ -28,7 +28,9 @@ def product_performance(transactions: DataFrame, dim_products: DataFrame, start:
         "transaction_date", "product_id", "category", "units", "revenue",
         (F.col("revenue") - F.col("units") * F.col("unit_cost")).cast(AMOUNT_TYPE).alias("margin"),
         F.dense_rank().over(category_day.orderBy(F.col("revenue").desc())).alias("rank_in_category"),
-        F.round(F.col("revenue") / F.sum("revenue").over(category_day), 4).alias("share_of_category_revenue"),
+        # A category-day whose sales total 0.00 has no shares (and must not divide by zero under ANSI).
+        F.when(F.sum("revenue").over(category_day) > 0, F.round(F.col("revenue") / F.sum("revenue").over(category_day), 4))
+        .alias("share_of_category_revenue"),
         F.sum("revenue").over(trailing).cast(AMOUNT_TYPE).alias("trailing_7d_revenue"),
     )
     return measured.where((F.col("transaction_date") >= F.lit(start).cast("date")) & (F.col("transaction_date") < F.lit(end).cast("date")))

@@ -105,10 +105,7 @@ def test_a_period_without_orders_has_zero_sales_and_no_average(spark, summary, p
     assert [tuple(r) for r in row] == [(start, "store", "Books", 0, 0, z, z, D("15.00"), z, z, None)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "suspected bug: days_with_sales is countDistinct(transaction_date) over every daily row, so days whose "
-    "orders are all cancelled/pending (orders = 0) count as days with sales"
-))
+# Regression: days whose orders were all cancelled or pending once counted as days with sales.
 @pytest.mark.parametrize("summary", [weekly_sales_summary, monthly_sales_summary])
 def test_days_without_sales_are_not_days_with_sales(spark, summary):
     assert summary(cancelled_only(spark)).first().days_with_sales == 0
