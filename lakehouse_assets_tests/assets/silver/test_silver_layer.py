@@ -3,8 +3,16 @@ whose reference arrives later, checks that fail on data crafted to violate them,
 
 from datetime import date
 
-import pytest
-from dagster import AssetCheckSeverity, AssetKey, AssetSelection, Definitions, asset, define_asset_job, materialize
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    BackfillPolicy,
+    Definitions,
+    asset,
+    define_asset_job,
+    materialize,
+)
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame
 
@@ -92,7 +100,8 @@ def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark
 
 
 def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_downstream(resources, instance, landing_root):
-    @asset(key=["gold", "probe"], group_name="gold", deps=[AssetKey(["silver", "transactions"])], partitions_def=silver_layer.partitions_def)
+    @asset(key=["gold", "probe"], group_name="gold", deps=[AssetKey(["silver", "transactions"])],
+           partitions_def=silver_layer.partitions_def, backfill_policy=BackfillPolicy.single_run())
     def downstream_probe() -> None:
         raise AssertionError("must not run after a failed blocking check")
 
