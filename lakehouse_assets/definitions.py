@@ -7,6 +7,7 @@ from lakehouse_assets.assets.gold import gold_assets
 from lakehouse_assets.assets.silver import silver_layer
 from lakehouse_assets.checks import bronze_checks, gold_checks, silver_checks
 from lakehouse_assets.jobs import jobs
+from lakehouse_assets.sensors import landing_drops
 from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
 from lakehouse_assets.settings import Settings, get_settings
 
@@ -26,6 +27,7 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*bronze_assets, silver_layer, *gold_assets],
         asset_checks=[*bronze_checks, *silver_checks, *gold_checks],
         jobs=jobs,
+        sensors=[landing_drops],
         resources=build_resources(settings),
         # All steps of a run share one process and therefore one SparkSession: a JVM start costs
         # more than most steps, and a multi-process executor would pay it per step.

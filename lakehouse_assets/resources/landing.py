@@ -5,8 +5,10 @@ implementation (an S3 bucket) can stand behind the same methods.
 """
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -19,6 +21,26 @@ FORMAT_BY_EXTENSION: dict[str, str] = {
     ".ndjson": "json",
     ".parquet": "parquet",
 }
+
+
+# Writers' partial files: never data, whatever their extension.
+PARTIAL_MARKERS: tuple[str, ...] = ("_tmp", ".tmp", ".part", ".crdownload")
+
+
+class LandedObject(NamedTuple):
+    """A file found under the landing root, as the sensor sees it (no content read)."""
+
+    key: str  # relative to the root: <source>/<YYYY-MM-DD>/<name>
+    source: str
+    day: date | None  # None when the key is outside the <source>/<YYYY-MM-DD>/<name> layout
+    size: int
+    fingerprint: str  # changes when the content may have changed (size + mtime, or an etag)
+
+
+def is_data_file(name: str, size: int) -> bool:
+    """Zero-byte, partial (`.part`, `_tmp`) and bookkeeping (`.x`, `_x`) files are not data."""
+    lowered = name.lower()
+    return size > 0 and not name.startswith(IGNORED_FILE_PREFIXES) and not any(m in lowered for m in PARTIAL_MARKERS)
 
 
 class UnsupportedLandingFileError(ValueError):
@@ -44,10 +66,10 @@ class LocalLandingZone(ConfigurableResource):
             return []
         files = []
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(IGNORED_FILE_PREFIXES) or not entry.is_file():
+            if not entry.is_file():
                 continue
             size = entry.stat().st_size
-            if size == 0:
+            if not is_data_file(entry.name, size):
                 continue
             file_format = FORMAT_BY_EXTENSION.get(entry.suffix.lower())
             if file_format is None:
@@ -72,3 +94,31 @@ class LocalLandingZone(ConfigurableResource):
             return json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"Manifest {path} is not valid JSON ({exc}); fix or remove it.") from exc
+
+    def scan(self, source: str) -> Iterator[LandedObject]:
+        """Every data file under `<root>/<source>/`, lazily, without reading contents.
+
+        Files deeper or shallower than `<source>/<YYYY-MM-DD>/<name>`, or in a folder that is not
+        a date, come back with `day=None` so the caller can report them.
+        """
+        base = Path(self.root) / source
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if not path.is_file():
+                continue
+            stat = path.stat()
+            if not is_data_file(path.name, stat.st_size):
+                continue
+            relative = path.relative_to(self.root).as_posix()
+            parts = path.relative_to(base).parts
+            yield LandedObject(relative, source, _folder_date(parts), stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}")
+
+
+def _folder_date(parts: tuple[str, ...]) -> date | None:
+    if len(parts) != 2:
+        return None
+    try:
+        return date.fromisoformat(parts[0])
+    except ValueError:
+        return None

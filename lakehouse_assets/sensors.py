@@ -1,0 +1,83 @@
+"""The landing sensor: one run request per (source, day) drop that is new or changed.
+
+It lists file names, sizes and modification stamps only — no Spark, no file contents — so a tick
+is cheap. The cursor keeps one digest per drop; a drop whose digest changes (a new file, a file
+re-uploaded with other content) is requested again, with a run key derived from that digest, so each
+version of a drop is processed exactly once, across daemon restarts.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date
+
+from dagster import (
+    AssetKey,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from lakehouse_assets.constants import BRONZE
+from lakehouse_assets.contracts import SOURCES
+from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.resources.landing import LandedObject, LocalLandingZone
+
+
+def drop_digest(objects: list[LandedObject]) -> str:
+    listing = "\n".join(f"{o.key}\t{o.fingerprint}" for o in sorted(objects))
+    return hashlib.sha256(listing.encode()).hexdigest()[:20]
+
+
+def plan_requests(landing: LocalLandingZone, cursor: dict, first_day: date) -> tuple[list[RunRequest], dict, list[str]]:
+    """Run requests for new or changed drops, the next cursor, and keys outside the layout."""
+    seen = dict(cursor.get("drops", {}))
+    reported = set(cursor.get("reported", []))
+    requests, misplaced = [], []
+    for source in SOURCES:
+        drops: dict[date, list[LandedObject]] = defaultdict(list)
+        for landed in landing.scan(source):
+            if landed.day is None or landed.day < first_day:
+                if landed.key not in reported:
+                    misplaced.append(landed.key)
+                    reported.add(landed.key)
+                continue
+            drops[landed.day].append(landed)
+        for day, objects in sorted(drops.items()):
+            drop, digest = f"{source}/{day.isoformat()}", drop_digest(objects)
+            if seen.get(drop) == digest:
+                continue
+            seen[drop] = digest
+            requests.append(
+                RunRequest(
+                    run_key=f"{drop}@{digest}",
+                    partition_key=day.isoformat(),
+                    asset_selection=[AssetKey([BRONZE, source])],
+                    tags={"lakehouse/drop": drop, "lakehouse/files": str(len(objects))},
+                )
+            )
+    return requests, {"drops": seen, "reported": sorted(reported)}, misplaced
+
+
+@sensor(
+    name="landing_drops",
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Requests a bronze run for every (source, day) drop in the landing zone that is new or changed.",
+    asset_selection=[AssetKey([BRONZE, source]) for source in SOURCES],
+)
+def landing_drops(context: SensorEvaluationContext, landing: LocalLandingZone):
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    first_day = date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
+    requests, next_cursor, misplaced = plan_requests(landing, cursor, first_day)
+    for key in misplaced:
+        context.log.warning(
+            f"Ignoring landing file {key}: not under <source>/<YYYY-MM-DD>/ on or after {first_day} "
+            "(move it into a drop folder to have it ingested)"
+        )
+    if not requests:
+        return SensorResult(skip_reason=SkipReason(f"No new or changed drops under {landing.root}"), cursor=json.dumps(next_cursor))
+    return SensorResult(run_requests=requests, cursor=json.dumps(next_cursor))
