@@ -5,6 +5,7 @@ from datetime import timedelta
 from dagster import AllPartitionMapping, AssetExecutionContext, AssetIn, AssetKey, BackfillPolicy, asset
 from pyspark.sql import DataFrame
 
+from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
 from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.transforms.bronze import union_all
@@ -14,7 +15,7 @@ RFM_WINDOW_DAYS = 90
 
 
 @asset(
-    key_prefix=GOLD, name="dim_customers", group_name=GOLD, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES, kinds=TABLE_KINDS,
     ins={"customers": AssetIn(key=AssetKey([SILVER, "customers"]), partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "customer_id"},
 )
@@ -28,7 +29,7 @@ def gold_dim_customers(customers: DataFrame) -> DataFrame:
 
 
 @asset(
-    key_prefix=GOLD, name="customer_segments", group_name=GOLD, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="customer_segments", group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES, kinds=TABLE_KINDS,
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "as_of_date"},
     ins={"transactions": AssetIn(key=AssetKey([SILVER, "transactions"]), partition_mapping=AllPartitionMapping())},

@@ -11,6 +11,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
 from lakehouse_assets.constants import BRONZE, SILVER, TABLE_KINDS
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
@@ -35,6 +36,7 @@ def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
         description=description,
         metadata={"partition_expr": INGEST_DATE_COLUMN, "business_key": business_key},
         kinds=TABLE_KINDS,
+        automation_condition=DOWNSTREAM_OF_UPDATES,
     )
 
 
