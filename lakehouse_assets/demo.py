@@ -81,7 +81,7 @@ def run_demo(args: argparse.Namespace) -> int:
             ))
             if not results[-1].success:
                 break
-    failed_checks = print_summary(defs, settings, results)
+    failed_checks = print_summary(defs, results)
     print(
         "\nOpen the Dagster UI on this data:\n"
         f"  DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml\n"

@@ -4,10 +4,9 @@ from dagster import Definitions, ExecuteInProcessResult
 from delta.tables import DeltaTable
 
 from lakehouse_assets.constants import GOLD, LAYERS
-from lakehouse_assets.settings import Settings
 
 
-def print_summary(defs: Definitions, settings: Settings, results: list[ExecuteInProcessResult]) -> int:
+def print_summary(defs: Definitions, results: list[ExecuteInProcessResult]) -> int:
     """Prints rows, Delta version, location and check results per table; returns failed checks."""
     spark = defs.resources["spark"].get_session()
     io_manager = defs.resources["io_manager"]

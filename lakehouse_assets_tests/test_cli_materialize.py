@@ -62,3 +62,35 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     assert table["dates"] == ["2024-01-01"]
     # The Dagster instance under DAGSTER_HOME recorded the run (SQLite storage, not ephemeral).
     assert list((tmp_path / "dagster_home").rglob("*.db"))
+
+
+@pytest.mark.integration
+def test_lakehouse_demo_runs_bronze_to_gold_and_reports_every_table(tmp_path):
+    """The README's main command, on two small days, in a fresh process and fresh folders."""
+    env = {**os.environ, "LAKEHOUSE_SPARK_MASTER": "local[2]"}
+    for name in ("LAKEHOUSE_ROOT", "LAKEHOUSE_LANDING_ROOT", "DAGSTER_HOME"):
+        env.pop(name, None)
+    run = subprocess.run(
+        [BIN / "lakehouse", "demo", "--days", "2", "--transactions-per-day", "200"],
+        env=env, cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    output = run.stdout.splitlines()
+    header = next(i for i, line in enumerate(output) if line.startswith("table "))
+    rows = output[header + 1 : output.index("", header)]
+    lines = {line.split()[0]: line for line in rows}
+    assert sorted(lines) == sorted(
+        [f"bronze/{s}" for s in ("customers", "products", "transactions")]
+        + [f"silver/{s}" for s in ("customers", "products", "quarantine", "transactions")]
+        + [f"gold/{s}" for s in ("customer_segments", "daily_sales_summary", "dim_customers", "dim_products",
+                                 "monthly_sales_summary", "product_performance", "weekly_sales_summary")]
+    )
+    for name, line in lines.items():
+        assert "not materialized" not in line, line
+        assert name == "silver/quarantine" or " passed" in line, line
+        verdict = line.split()[3]
+        if "/" in verdict:
+            passed, total = verdict.split("/")
+            assert passed == total, line
+    assert "gold/daily_sales_summary (first rows):" in run.stdout
+    assert (tmp_path / ".lakehouse" / "dagster_home" / "dagster.yaml").is_file()
