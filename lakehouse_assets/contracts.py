@@ -121,8 +121,3 @@ def raw_schema(source: str) -> StructType:
 def bronze_schema(source: str) -> StructType:
     """The exact schema of the bronze table for `source`."""
     return StructType(list(raw_schema(source).fields) + list(BRONZE_METADATA_FIELDS))
-
-
-TRANSACTIONS_RAW_SCHEMA = raw_schema(TRANSACTIONS)
-CUSTOMERS_RAW_SCHEMA = raw_schema(CUSTOMERS)
-PRODUCTS_RAW_SCHEMA = raw_schema(PRODUCTS)

@@ -97,6 +97,3 @@ def type_products(bronze: DataFrame) -> DataFrame:
         },
     )
     return typed.withColumn("unit_margin", (F.col("unit_price") - F.col("unit_cost")).cast(AMOUNT_TYPE))
-
-
-TYPERS = {TRANSACTIONS: type_transactions, CUSTOMERS: type_customers, PRODUCTS: type_products}
