@@ -25,6 +25,12 @@ setup(
         "faker>=30",
         "pydantic>=2.6,<3",
     ],
-    extras_require={"dev": ["pytest>=8", "deltalake==1.6.6"]},
+    extras_require={
+        # The docker-compose deployment keeps Dagster's storage in Postgres.
+        "deploy": ["dagster-postgres==0.29.27"],
+        # moto's server mode is the S3-compatible server the S3 tests start on 127.0.0.1;
+        # dagster-postgres lets the tests validate the compose deployment's dagster.yaml.
+        "dev": ["pytest>=8", "deltalake==1.6.6", "moto[server]>=5.1", "dagster-postgres==0.29.27"],
+    },
     entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},
 )

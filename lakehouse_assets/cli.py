@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lakehouse_assets import demo
+    from lakehouse_assets import demo, landing_cli
     from lakehouse_assets.generator import cli as generator_cli
 
     parser = argparse.ArgumentParser(
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     generator_cli.register(subparsers)
     demo.register(subparsers)
+    landing_cli.register(subparsers)
     return parser
 
 

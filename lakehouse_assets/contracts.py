@@ -93,6 +93,7 @@ class LandingFile(NamedTuple):
     format: str  # csv | json | parquet
     size: int
     day: date
+    key: str = ""  # relative to the landing root: <source>/<YYYY-MM-DD>/<name>
 
 
 # Raw text of a record that could not be parsed at all (a broken CSV/JSON line).

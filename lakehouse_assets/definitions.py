@@ -1,33 +1,60 @@
 """The one Definitions object. The environment is chosen here, once, from the settings."""
 
-from dagster import Definitions, in_process_executor
+import os
+
+from dagster import DefaultSensorStatus, Definitions, EnvVar, in_process_executor
 
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.assets.gold import gold_assets
 from lakehouse_assets.assets.silver import silver_layer
 from lakehouse_assets.checks import bronze_checks, gold_checks, silver_checks
 from lakehouse_assets.jobs import jobs
-from lakehouse_assets.sensors import landing_drops
-from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
+from lakehouse_assets.sensors import build_automation_sensor, build_landing_sensor
+from lakehouse_assets.resources import DeltaIOManager, LandingZone, LocalLandingZone, S3LandingZone, SparkResource
 from lakehouse_assets.settings import Settings, get_settings
+
+
+def s3_credentials(settings: Settings, resolved: bool = False) -> dict:
+    """The S3 keys for resources: as EnvVar (Dagster resolves them when a run starts and shows only
+    the variable's name in the UI and logs), or resolved now for code outside Dagster (the CLI)."""
+    if not (settings.landing_on_s3 or settings.tables_on_s3):
+        return {}
+    names = {"access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "AWS_SECRET_ACCESS_KEY"}
+    return {field: os.environ[name] if resolved else EnvVar(name) for field, name in names.items()}
+
+
+def build_landing_zone(settings: Settings, credentials: dict) -> LandingZone:
+    if settings.landing_on_s3:
+        return S3LandingZone.from_uri(
+            settings.landing_root, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region, **credentials
+        )
+    return LocalLandingZone(root=settings.landing_root)
 
 
 def build_resources(settings: Settings) -> dict:
     """Resources for `settings`; only *where* data lives differs between environments."""
-    spark = SparkResource(master=settings.spark_master)
+    credentials = s3_credentials(settings)
+    spark = SparkResource(
+        master=settings.spark_master,
+        s3_enabled=settings.landing_on_s3 or settings.tables_on_s3,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        s3_region=settings.s3_region,
+        **{f"s3_{name}": value for name, value in credentials.items()},
+    )
     return {
         "spark": spark,
-        "landing": LocalLandingZone(root=settings.landing_root),
+        "landing": build_landing_zone(settings, credentials),
         "io_manager": DeltaIOManager(root=settings.lakehouse_root, spark=spark),
     }
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    sensor_status = DefaultSensorStatus.RUNNING if settings.sensors_running else DefaultSensorStatus.STOPPED
     return Definitions(
         assets=[*bronze_assets, silver_layer, *gold_assets],
         asset_checks=[*bronze_checks, *silver_checks, *gold_checks],
         jobs=jobs,
-        sensors=[landing_drops],
+        sensors=[build_landing_sensor(sensor_status), build_automation_sensor(sensor_status)],
         resources=build_resources(settings),
         # All steps of a run share one process and therefore one SparkSession: a JVM start costs
         # more than most steps, and a multi-process executor would pay it per step.

@@ -5,6 +5,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -47,16 +48,25 @@ def run_demo(args: argparse.Namespace) -> int:
     from lakehouse_assets.generator import GeneratorConfig, generate
 
     print(f"Generating {args.days} day(s) of landing data into {settings.landing_root} ...", flush=True)
-    generate(
-        GeneratorConfig(
-            landing_root=Path(settings.landing_root),
-            start_date=args.start_date,
-            days=args.days,
-            transactions_per_day=args.transactions_per_day,
-            seed=args.seed,
-        ),
-        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
-    )
+    progress = lambda line: print(f"  {line}", file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="lakehouse-drops-") as staging:
+        # The generator writes local files; an S3 landing zone receives them by upload.
+        target = Path(staging) if settings.landing_on_s3 else Path(settings.landing_root)
+        generate(
+            GeneratorConfig(
+                landing_root=target,
+                start_date=args.start_date,
+                days=args.days,
+                transactions_per_day=args.transactions_per_day,
+                seed=args.seed,
+            ),
+            progress=progress,
+        )
+        if settings.landing_on_s3:
+            from lakehouse_assets.definitions import build_landing_zone, s3_credentials
+            from lakehouse_assets.landing_cli import land_folder
+
+            land_folder(target, build_landing_zone(settings, s3_credentials(settings, resolved=True)), progress)
 
     from dagster import DagsterInstance
 

@@ -13,9 +13,12 @@ from datetime import date
 
 from dagster import (
     AssetKey,
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
+    SensorDefinition,
     SensorResult,
     SkipReason,
     sensor,
@@ -24,7 +27,7 @@ from dagster import (
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import SOURCES
 from lakehouse_assets.partitions import daily_partitions
-from lakehouse_assets.resources.landing import LandedObject, LocalLandingZone
+from lakehouse_assets.resources.landing import LandedObject, LandingZone
 
 
 def drop_digest(objects: list[LandedObject]) -> str:
@@ -32,7 +35,7 @@ def drop_digest(objects: list[LandedObject]) -> str:
     return hashlib.sha256(listing.encode()).hexdigest()[:20]
 
 
-def plan_requests(landing: LocalLandingZone, cursor: dict, first_day: date) -> tuple[list[RunRequest], dict, list[str]]:
+def plan_requests(landing: LandingZone, cursor: dict, first_day: date) -> tuple[list[RunRequest], dict, list[str]]:
     """Run requests for new or changed drops, the next cursor, and keys outside the layout."""
     seen = dict(cursor.get("drops", {}))
     reported = set(cursor.get("reported", []))
@@ -62,22 +65,44 @@ def plan_requests(landing: LocalLandingZone, cursor: dict, first_day: date) -> t
     return requests, {"drops": seen, "reported": sorted(reported)}, misplaced
 
 
-@sensor(
-    name="landing_drops",
-    minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.STOPPED,
-    description="Requests a bronze run for every (source, day) drop in the landing zone that is new or changed.",
-    asset_selection=[AssetKey([BRONZE, source]) for source in SOURCES],
-)
-def landing_drops(context: SensorEvaluationContext, landing: LocalLandingZone):
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    first_day = date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
-    requests, next_cursor, misplaced = plan_requests(landing, cursor, first_day)
-    for key in misplaced:
-        context.log.warning(
-            f"Ignoring landing file {key}: not under <source>/<YYYY-MM-DD>/ on or after {first_day} "
-            "(move it into a drop folder to have it ingested)"
-        )
-    if not requests:
-        return SensorResult(skip_reason=SkipReason(f"No new or changed drops under {landing.root}"), cursor=json.dumps(next_cursor))
-    return SensorResult(run_requests=requests, cursor=json.dumps(next_cursor))
+def build_landing_sensor(default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED) -> SensorDefinition:
+    """The landing sensor; a deployment can have it start running (LAKEHOUSE_SENSORS_DEFAULT_STATUS)."""
+
+    @sensor(
+        name="landing_drops",
+        minimum_interval_seconds=30,
+        default_status=default_status,
+        description="Requests a bronze run for every (source, day) drop in the landing zone that is new or changed.",
+        asset_selection=[AssetKey([BRONZE, source]) for source in SOURCES],
+    )
+    def landing_drops(context: SensorEvaluationContext, landing: LandingZone):
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        first_day = date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
+        requests, next_cursor, misplaced = plan_requests(landing, cursor, first_day)
+        for key in misplaced:
+            context.log.warning(
+                f"Ignoring landing file {landing.location.rstrip('/')}/{key}: not under <source>/<YYYY-MM-DD>/ "
+                f"on or after {first_day} (move it into a drop folder to have it ingested)"
+            )
+        if not requests:
+            return SensorResult(
+                skip_reason=SkipReason(f"No new or changed drops under {landing.location}"),
+                cursor=json.dumps(next_cursor),
+            )
+        return SensorResult(run_requests=requests, cursor=json.dumps(next_cursor))
+
+    return landing_drops
+
+
+def build_automation_sensor(default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED) -> AutomationConditionSensorDefinition:
+    """Evaluates the silver and gold automation conditions (see automation.py).
+
+    Declared explicitly, under Dagster's default name, so a deployment can have it start running.
+    """
+    return AutomationConditionSensorDefinition(
+        "default_automation_condition_sensor",
+        target=AssetSelection.all(),
+        default_status=default_status,
+        minimum_interval_seconds=30,
+        description="Materializes silver and gold partitions after their upstream partitions update and pass their blocking checks.",
+    )

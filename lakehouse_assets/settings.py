@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +37,9 @@ class Settings(BaseModel):
     lakehouse_root: str = Field(
         description="LAKEHOUSE_ROOT: root of the Delta tables, a local folder or s3a://bucket/prefix."
     )
-    landing_root: str = Field(description="LAKEHOUSE_LANDING_ROOT: the landing zone folder.")
+    landing_root: str = Field(
+        description="LAKEHOUSE_LANDING_ROOT: the landing zone, a local folder or s3://bucket/prefix."
+    )
     dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
     spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
     start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
@@ -48,13 +51,38 @@ class Settings(BaseModel):
         description="LAKEHOUSE_QUARANTINE_RATE_THRESHOLD: share of a partition's bronze rows that may be "
         "quarantined before the rule_failure_rates check warns."
     )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="AWS_ENDPOINT_URL: the S3 endpoint of both S3 roots (MinIO: http://host:9000); unset for AWS.",
+    )
+    s3_region: str = Field(default="us-east-1", description="AWS_REGION: region of the S3 buckets.")
+    sensors_running: bool = Field(
+        default=False,
+        description="LAKEHOUSE_SENSORS_DEFAULT_STATUS=running|stopped: whether the landing sensor and the "
+        "automation sensor start running when a deployment first loads the code.",
+    )
+
+    @property
+    def landing_on_s3(self) -> bool:
+        return self.landing_root.startswith("s3://")
+
+    @property
+    def tables_on_s3(self) -> bool:
+        return self.lakehouse_root.startswith("s3a://")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
+        lakehouse_root, landing_root = _table_root(env), _landing_root(env)
+        uses_s3 = lakehouse_root.startswith("s3a://") or landing_root.startswith("s3://")
+        if uses_s3:
+            _require_s3_credentials(env)
         return cls(
-            lakehouse_root=_table_root(env),
-            landing_root=_local_dir(env, "LAKEHOUSE_LANDING_ROOT", DEFAULT_BASE / "landing"),
+            lakehouse_root=lakehouse_root,
+            landing_root=landing_root,
+            s3_endpoint_url=_endpoint_url(env),
+            s3_region=_value(env, "AWS_REGION") or _value(env, "AWS_DEFAULT_REGION") or "us-east-1",
+            sensors_running=_sensors_running(env),
             dagster_home=_local_dir(env, "DAGSTER_HOME", DEFAULT_BASE / "dagster_home"),
             spark_master=_spark_master(env),
             start_date=_start_date(env),
@@ -105,6 +133,52 @@ def _table_root(env: Mapping[str, str]) -> str:
             f"LAKEHOUSE_ROOT={raw!r} is not supported; use a local folder or s3a://bucket/prefix."
         )
     return _local_dir(env, "LAKEHOUSE_ROOT", DEFAULT_BASE / "tables")
+
+
+def _landing_root(env: Mapping[str, str]) -> str:
+    """A local folder, or s3://bucket/prefix (s3a:// accepted too: the same bucket either way)."""
+    raw = _value(env, "LAKEHOUSE_LANDING_ROOT")
+    if raw is not None and raw.startswith(("s3://", "s3a://")):
+        location = raw.split("://", 1)[1].rstrip("/")
+        if not _S3A_URI.match("s3a://" + location):
+            raise SettingsError(
+                f"LAKEHOUSE_LANDING_ROOT={raw!r} is not a valid S3 location; set it like s3://landing or "
+                "s3://my-bucket/drops (bucket names are 3-63 lower-case letters, digits, dots and hyphens)."
+            )
+        return "s3://" + location
+    return _local_dir(env, "LAKEHOUSE_LANDING_ROOT", DEFAULT_BASE / "landing")
+
+
+def _require_s3_credentials(env: Mapping[str, str]) -> None:
+    missing = [name for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if _value(env, name) is None]
+    if missing:
+        raise SettingsError(
+            f"LAKEHOUSE_ROOT or LAKEHOUSE_LANDING_ROOT points at S3, but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set; export the access key and secret of the bucket "
+            "(for MinIO, its root user and password), and AWS_ENDPOINT_URL for a server other than AWS."
+        )
+
+
+def _endpoint_url(env: Mapping[str, str]) -> str | None:
+    raw = _value(env, "AWS_ENDPOINT_URL")
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            f"AWS_ENDPOINT_URL={raw!r} is not an http(s) URL; set it like http://127.0.0.1:9000 (MinIO) "
+            "or unset it to use AWS."
+        )
+    return raw.rstrip("/")
+
+
+def _sensors_running(env: Mapping[str, str]) -> bool:
+    raw = (_value(env, "LAKEHOUSE_SENSORS_DEFAULT_STATUS") or "stopped").lower()
+    if raw not in ("running", "stopped"):
+        raise SettingsError(
+            f"LAKEHOUSE_SENSORS_DEFAULT_STATUS={raw!r} is not a sensor status; set it to running or stopped."
+        )
+    return raw == "running"
 
 
 def _spark_master(env: Mapping[str, str]) -> str:

@@ -5,16 +5,24 @@ from dagster import DagsterInstance
 from pyspark.sql import SparkSession
 
 from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
-from lakehouse_assets.resources.spark import build_spark_session
+from lakehouse_assets.resources.spark import S3AConnection, build_spark_session
+from lakehouse_assets_tests.s3 import S3Server, start_s3_server
 
 TEST_SPARK = {"master": "local[2]", "shuffle_partitions": 2, "app_name": "lakehouse_assets_tests"}
 
 
 @pytest.fixture(scope="session")
 def spark() -> SparkSession:
-    session = build_spark_session(**TEST_SPARK)
+    # S3A's jars are loaded from the start (they cannot join a running JVM); the S3 tests point it
+    # at their server later, through the resource.
+    session = build_spark_session(**TEST_SPARK, s3=S3AConnection())
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory) -> S3Server:
+    yield from start_s3_server(tmp_path_factory.mktemp("moto") / "moto_server.log")
 
 
 @pytest.fixture

@@ -1,4 +1,9 @@
-"""The landing sensor on a local landing folder, with a real Dagster instance and real files."""
+"""The landing sensor with a real Dagster instance, on a local folder and on a real S3 server.
+
+The same tests run on both landing zones (the `landing` fixture), so the sensor's behaviour does
+not depend on where the drops live. On S3 the objects are uploaded with boto3 to a moto server
+process on 127.0.0.1.
+"""
 
 import os
 import subprocess
@@ -8,24 +13,44 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_test
 
-from lakehouse_assets.resources import LocalLandingZone
-from lakehouse_assets.sensors import landing_drops
+from lakehouse_assets.resources import LandingZone, LocalLandingZone
+from lakehouse_assets.sensors import build_landing_sensor
+
+landing_drops = build_landing_sensor()
 
 
-def write(root: Path, key: str, text: str = "transaction_id\nT1\n") -> Path:
-    path = root / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+class LocalDrops:
+    def __init__(self, root: Path):
+        self.root = root
+        self.zone: LandingZone = LocalLandingZone(root=str(root))
+
+    def write(self, key: str, text: str = "transaction_id\nT1\n") -> None:
+        path = self.root / key
+        existed = path.exists()
+        mtime = path.stat().st_mtime_ns if existed else 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if existed:  # a re-delivery within the file system's timestamp resolution still counts as new
+            os.utime(path, ns=(path.stat().st_atime_ns, max(path.stat().st_mtime_ns, mtime + 1_000_000)))
 
 
-def tick(instance, root: Path, cursor: str | None):
-    context = build_sensor_context(instance=instance, cursor=cursor, resources={"landing": LocalLandingZone(root=str(root))})
-    return landing_drops(context)
+class S3Drops:
+    def __init__(self, server, bucket: str, prefix: str):
+        self.client, self.bucket, self.prefix = server.client(), bucket, prefix
+        self.zone: LandingZone = server.landing_zone(bucket, prefix, page_size=7)
+
+    def write(self, key: str, text: str = "transaction_id\nT1\n") -> None:
+        full_key = f"{self.prefix}/{key}" if self.prefix else key
+        self.client.put_object(Bucket=self.bucket, Key=full_key, Body=text.encode())
 
 
-def requested(result) -> list[tuple[str, str, list[AssetKey]]]:
-    return sorted((r.run_key.split("@")[0], r.partition_key, r.asset_selection) for r in result.run_requests or [])
+@pytest.fixture(params=["local", "s3"])
+def drops(request, tmp_path):
+    if request.param == "local":
+        return LocalDrops(tmp_path)
+    server = request.getfixturevalue("s3_server")
+    # A prefix inside the bucket, and a page size of 7 keys, so every test also pages.
+    return S3Drops(server, server.new_bucket("landing"), "drops")
 
 
 @pytest.fixture
@@ -34,63 +59,123 @@ def instance():
         yield test_instance
 
 
-def test_new_drops_are_requested_once_and_a_changed_file_again(tmp_path, instance):
-    write(tmp_path, "transactions/2024-01-01/a.csv")
-    write(tmp_path, "transactions/2024-01-01/b.json", '{"transaction_id": "T2"}\n')
-    write(tmp_path, "customers/2024-01-02/c.parquet", "PAR1")
+def tick(instance, drops, cursor: str | None):
+    return landing_drops(build_sensor_context(instance=instance, cursor=cursor, resources={"landing": drops.zone}))
 
-    first = tick(instance, tmp_path, None)
+
+def requested(result) -> list[tuple[str, str, list[AssetKey]]]:
+    return sorted((r.run_key.split("@")[0], r.partition_key, r.asset_selection) for r in result.run_requests or [])
+
+
+def no_requests(result) -> bool:
+    return not result.run_requests and isinstance(result.skip_reason, SkipReason)
+
+
+def test_new_drops_are_requested_once_and_a_changed_file_again(drops, instance):
+    drops.write("transactions/2024-01-01/a.csv")
+    drops.write("transactions/2024-01-01/b.json", '{"transaction_id": "T2"}\n')
+    drops.write("customers/2024-01-02/c.parquet", "PAR1")
+
+    first = tick(instance, drops, None)
     assert requested(first) == [
         ("customers/2024-01-02", "2024-01-02", [AssetKey(["bronze", "customers"])]),
         ("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])]),
     ]
+    assert [r.tags["lakehouse/files"] for r in sorted(first.run_requests, key=lambda r: r.run_key)] == ["1", "2"]
 
-    second = tick(instance, tmp_path, first.cursor)
-    assert second.run_requests == [] or second.run_requests is None
-    assert isinstance(second.skip_reason, SkipReason) and "No new or changed drops" in second.skip_reason.skip_message
+    second = tick(instance, drops, first.cursor)
+    assert no_requests(second)
+    assert second.skip_reason.skip_message == f"No new or changed drops under {drops.zone.location}"
 
-    changed = write(tmp_path, "transactions/2024-01-01/a.csv", "transaction_id\nT1\nT3\n")
-    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000))
-    third = tick(instance, tmp_path, second.cursor)
+    drops.write("transactions/2024-01-01/a.csv", "transaction_id\nT1\nT3\n")
+    third = tick(instance, drops, second.cursor)
     assert requested(third) == [("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])])]
-    assert third.run_requests[0].run_key != first.run_requests[1].run_key
+    assert third.run_requests[0].run_key not in {r.run_key for r in first.run_requests}
+
+    # A new file in a drop already processed is a change of that drop, requested once more.
+    drops.write("transactions/2024-01-01/late.csv", "transaction_id\nT4\n")
+    fourth = tick(instance, drops, third.cursor)
+    assert requested(fourth) == [("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])])]
+    assert no_requests(tick(instance, drops, fourth.cursor))
 
 
-def test_temporary_partial_and_bookkeeping_files_are_ignored(tmp_path, instance):
-    write(tmp_path, "products/2024-01-03/_manifest.json", "{}")
-    write(tmp_path, "products/2024-01-03/.a.csv.swp", "x")
-    write(tmp_path, "products/2024-01-03/b.csv.part", "x")
-    write(tmp_path, "products/2024-01-03/c_tmp.csv", "x")
-    write(tmp_path, "products/2024-01-03/empty.csv", "")
+def test_temporary_partial_and_bookkeeping_files_are_ignored(drops, instance):
+    drops.write("products/2024-01-03/_manifest.json", "{}")
+    drops.write("products/2024-01-03/.a.csv.swp", "x")
+    drops.write("products/2024-01-03/b.csv.part", "x")
+    drops.write("products/2024-01-03/c_tmp.csv", "x")
+    drops.write("products/2024-01-03/d.csv.crdownload", "x")
+    drops.write("products/2024-01-03/empty.csv", "")
 
-    result = tick(instance, tmp_path, None)
-    assert result.run_requests == [] or result.run_requests is None
-    assert result.skip_reason is not None
+    result = tick(instance, drops, None)
+    assert no_requests(result)
+
+    # The partial file completes under its final name: now the drop is requested.
+    drops.write("products/2024-01-03/b.csv", "product_id\nP1\n")
+    assert requested(tick(instance, drops, result.cursor)) == [
+        ("products/2024-01-03", "2024-01-03", [AssetKey(["bronze", "products"])])
+    ]
 
 
-def test_files_outside_the_layout_are_reported_once_and_never_requested(tmp_path, instance, caplog):
-    write(tmp_path, "transactions/loose.csv")
-    write(tmp_path, "transactions/not-a-date/x.csv")
-    write(tmp_path, "transactions/2023-12-31/before-start.csv")
+def test_files_outside_the_layout_are_reported_once_and_never_requested(drops, instance):
+    drops.write("transactions/loose.csv")
+    drops.write("transactions/not-a-date/x.csv")
+    drops.write("transactions/2023-12-31/before-start.csv")
+    drops.write("transactions/2024-01-01/nested/deeper.csv")
 
-    first = tick(instance, tmp_path, None)
-    assert first.run_requests == [] or first.run_requests is None
-    assert '"reported": ["transactions/2023-12-31/before-start.csv", "transactions/loose.csv", "transactions/not-a-date/x.csv"]' in first.cursor
-    second = tick(instance, tmp_path, first.cursor)
+    first = tick(instance, drops, None)
+    assert no_requests(first)
+    assert '"reported": ["transactions/2023-12-31/before-start.csv", "transactions/2024-01-01/nested/deeper.csv", ' \
+           '"transactions/loose.csv", "transactions/not-a-date/x.csv"]' in first.cursor
+    second = tick(instance, drops, first.cursor)
     assert second.cursor == first.cursor
+
+
+def test_a_cursor_survives_a_restart_of_the_sensor(drops):
+    """A daemon restart is a new instance handle and a new sensor evaluation with the stored cursor."""
+    drops.write("customers/2024-01-05/a.csv", "customer_id\nC1\n")
+    with instance_for_test() as first_instance:
+        first = tick(first_instance, drops, None)
+    with instance_for_test() as restarted:
+        again = tick(restarted, drops, first.cursor)
+    assert len(first.run_requests) == 1 and no_requests(again)
+
+
+def test_s3_listing_pages_through_thousands_of_keys(s3_server, instance):
+    bucket = s3_server.new_bucket("landing")
+    client = s3_server.client()
+    days = [f"2024-02-{d:02d}" for d in range(1, 29)]
+    keys = [f"transactions/{day}/part-{i:03d}.csv" for day in days for i in range(45)]  # 1,260 keys
+    for key in keys:
+        client.put_object(Bucket=bucket, Key=key, Body=b"transaction_id\nT1\n")
+    zone = s3_server.landing_zone(bucket)  # S3's default page of 1,000 keys: two pages
+
+    assert len(list(zone.scan("transactions"))) == 1260
+    result = landing_drops(build_sensor_context(instance=instance, resources={"landing": zone}))
+    assert sorted(r.partition_key for r in result.run_requests) == days
+    assert {r.tags["lakehouse/files"] for r in result.run_requests} == {"45"}
+
+
+def test_s3_re_upload_of_identical_content_is_not_a_change(s3_server, instance):
+    """The ETag is a digest of the content: the same bytes uploaded again are the same drop."""
+    drops = S3Drops(s3_server, s3_server.new_bucket("landing"), "")
+    drops.write("customers/2024-01-02/a.csv", "customer_id\nC1\n")
+    first = tick(instance, drops, None)
+    drops.write("customers/2024-01-02/a.csv", "customer_id\nC1\n")
+    assert len(first.run_requests) == 1 and no_requests(tick(instance, drops, first.cursor))
 
 
 def test_a_tick_never_starts_spark(tmp_path):
     # In a fresh process: this test process may already run the suite's shared SparkSession.
-    write(tmp_path, "transactions/2024-01-01/a.csv")
+    LocalDrops(tmp_path).write("transactions/2024-01-01/a.csv")
     probe = (
         "import sys\n"
         "from dagster import build_sensor_context, instance_for_test\n"
         "from pyspark import SparkContext\n"
         "from lakehouse_assets.resources import LocalLandingZone\n"
-        "from lakehouse_assets.sensors import landing_drops\n"
+        "from lakehouse_assets.sensors import build_landing_sensor\n"
         "with instance_for_test() as instance:\n"
-        "    result = landing_drops(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
+        "    result = build_landing_sensor()(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
         "print(len(result.run_requests), SparkContext._gateway is None)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)

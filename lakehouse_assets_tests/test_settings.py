@@ -27,13 +27,29 @@ def test_values_from_the_environment(tmp_path):
             "DAGSTER_HOME": str(tmp_path / "home"),
             "LAKEHOUSE_SPARK_MASTER": "spark://spark-master:7077",
             "LAKEHOUSE_START_DATE": "2023-06-01",
+            "AWS_ACCESS_KEY_ID": "key",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_ENDPOINT_URL": "http://minio:9000/",
+            "AWS_REGION": "eu-west-1",
+            "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "Running",
         }
     )
-    assert settings.lakehouse_root == "s3a://lake-bucket/tables"
+    assert settings.lakehouse_root == "s3a://lake-bucket/tables" and settings.tables_on_s3
+    assert (settings.s3_endpoint_url, settings.s3_region, settings.sensors_running) == ("http://minio:9000", "eu-west-1", True)
     assert settings.landing_root == str(tmp_path / "in")
     assert settings.dagster_home == str(tmp_path / "home")
     assert settings.spark_master == "spark://spark-master:7077"
     assert settings.start_date == date(2023, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("s3://landing", "s3://landing"), ("s3a://landing/drops/", "s3://landing/drops"), ("s3://my.bucket/a/b", "s3://my.bucket/a/b")],
+)
+def test_landing_root_on_s3(value, expected):
+    settings = Settings.from_env({"LAKEHOUSE_LANDING_ROOT": value, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
+    assert (settings.landing_root, settings.landing_on_s3, settings.tables_on_s3) == (expected, True, False)
+    assert settings.s3_endpoint_url is None and settings.s3_region == "us-east-1"
 
 
 @pytest.mark.parametrize("master", ["local", "local[2]", "local[*]", "local[4,3]", "yarn", "k8s://https://k8s:443"])
@@ -48,6 +64,10 @@ def test_accepted_spark_masters(master):
         ("LAKEHOUSE_ROOT", "s3a://B!/x", r"LAKEHOUSE_ROOT='s3a://B!/x' is not a valid s3a URI"),
         ("LAKEHOUSE_ROOT", "hdfs://nn/lake", r"LAKEHOUSE_ROOT='hdfs://nn/lake' is not supported"),
         ("LAKEHOUSE_LANDING_ROOT", "http://x/y", r"LAKEHOUSE_LANDING_ROOT='http://x/y' is a URL"),
+        ("LAKEHOUSE_LANDING_ROOT", "s3://Bad_Bucket", r"LAKEHOUSE_LANDING_ROOT='s3://Bad_Bucket' is not a valid S3 location"),
+        ("LAKEHOUSE_ROOT", "s3a://lake", r"points at S3, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"),
+        ("AWS_ENDPOINT_URL", "minio:9000", r"AWS_ENDPOINT_URL='minio:9000' is not an http\(s\) URL"),
+        ("LAKEHOUSE_SENSORS_DEFAULT_STATUS", "on", r"LAKEHOUSE_SENSORS_DEFAULT_STATUS='on' is not a sensor status; set it to running or stopped"),
         ("DAGSTER_HOME", "s3a://b/home", r"DAGSTER_HOME='s3a://b/home' is a URL"),
         ("LAKEHOUSE_SPARK_MASTER", "local[two]", r"LAKEHOUSE_SPARK_MASTER='local\[two\]' is not a Spark master URL"),
         ("LAKEHOUSE_START_DATE", "01/02/2024", r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD"),

@@ -27,7 +27,7 @@ from lakehouse_assets.contracts import (
     LandingFile,
 )
 from lakehouse_assets.partitions import daily_partitions
-from lakehouse_assets.resources.landing import LocalLandingZone
+from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import (
     SOURCE_FILE_COLUMN,
@@ -38,7 +38,7 @@ from lakehouse_assets.transforms.bronze import (
 
 
 def _partition_files(
-    context: AssetCheckExecutionContext, landing: LocalLandingZone, source: str
+    context: AssetCheckExecutionContext, landing: LandingZone, source: str
 ) -> list[LandingFile]:
     return [
         file
@@ -76,7 +76,7 @@ def build_row_count_check(source: str) -> AssetChecksDefinition:
         context: AssetCheckExecutionContext,
         bronze: DataFrame,
         spark: SparkResource,
-        landing: LocalLandingZone,
+        landing: LandingZone,
     ) -> AssetCheckResult:
         files = _partition_files(context, landing, source)
         landed = landed_record_counts(spark.get_session(), [(f.path, f.format) for f in files])
@@ -108,7 +108,7 @@ def build_row_count_check(source: str) -> AssetChecksDefinition:
 
 def _compare_manifests(
     context: AssetCheckExecutionContext,
-    landing: LocalLandingZone,
+    landing: LandingZone,
     source: str,
     files: list[LandingFile],
     landed: dict[str, int],
@@ -151,7 +151,7 @@ def build_contract_check(source: str) -> AssetChecksDefinition:
         description=f"Every landed {source} file carries all contract columns: {', '.join(contract)}.",
     )
     def contract_columns_present(
-        context: AssetCheckExecutionContext, spark: SparkResource, landing: LocalLandingZone
+        context: AssetCheckExecutionContext, spark: SparkResource, landing: LandingZone
     ) -> AssetCheckResult:
         session = spark.get_session()
         files = _partition_files(context, landing, source)

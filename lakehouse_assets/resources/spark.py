@@ -5,7 +5,9 @@ With the in-process executor all steps of a run share this process, so `getOrCre
 step the same session (a JVM start costs ~7 s here, more than most steps).
 """
 
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
@@ -14,6 +16,68 @@ from pyspark.sql import SparkSession
 DELTA_SESSION_CONF: dict[str, str] = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+class S3AConnection(NamedTuple):
+    """Where Spark's S3A connector finds the buckets of LAKEHOUSE_ROOT / LAKEHOUSE_LANDING_ROOT."""
+
+    endpoint_url: str | None = None  # None: AWS itself
+    region: str = "us-east-1"
+    access_key_id: str | None = None  # None: the AWS SDK's default credential chain
+    secret_access_key: str | None = None
+
+
+@lru_cache(maxsize=1)
+def bundled_hadoop_version() -> str:
+    """The Hadoop version pyspark ships (hadoop-client-api-<version>.jar).
+
+    hadoop-aws must be exactly this version: S3A is compiled against Hadoop's internals, and a
+    mismatch fails at the first s3a:// access with NoSuchMethodError or ClassNotFoundException.
+    """
+    import pyspark
+
+    jars = sorted((Path(pyspark.__file__).parent / "jars").glob("hadoop-client-api-*.jar"))
+    if not jars:
+        raise RuntimeError("pyspark's jars folder holds no hadoop-client-api jar; reinstall pyspark.")
+    return jars[-1].name.removeprefix("hadoop-client-api-").removesuffix(".jar")
+
+
+def s3a_packages() -> list[str]:
+    # hadoop-aws pulls in the matching AWS SDK v2 bundle (software.amazon.awssdk:bundle) through Ivy.
+    return [f"org.apache.hadoop:hadoop-aws:{bundled_hadoop_version()}"]
+
+
+def s3a_hadoop_conf(connection: S3AConnection) -> dict[str, str]:
+    """Hadoop settings for S3A (without the `spark.hadoop.` prefix)."""
+    conf = {
+        "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.s3a.endpoint.region": connection.region,
+        # Fail within a minute, with the endpoint in the message, when the server is unreachable
+        # (the SDK's defaults retry for many minutes).
+        "fs.s3a.attempts.maximum": "3",
+        "fs.s3a.retry.limit": "3",
+        "fs.s3a.connection.establish.timeout": "5s",
+    }
+    if connection.endpoint_url:
+        conf["fs.s3a.endpoint"] = connection.endpoint_url
+        # MinIO and most S3-compatible servers address buckets by path, not by virtual host.
+        conf["fs.s3a.path.style.access"] = "true"
+        conf["fs.s3a.connection.ssl.enabled"] = str(connection.endpoint_url.startswith("https://")).lower()
+    if connection.access_key_id and connection.secret_access_key:
+        conf["fs.s3a.aws.credentials.provider"] = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        conf["fs.s3a.access.key"] = connection.access_key_id
+        conf["fs.s3a.secret.key"] = connection.secret_access_key
+    return conf
+
+
+# S3 has no atomic put-if-absent that every server offers, so Delta's default S3 log store
+# guarantees a table's commits are not lost only when ONE Spark driver writes that table at a time.
+# The project runs one run at a time (dagster.yaml: max_concurrent_runs 1) and one SparkSession per
+# run, which meets that. Several concurrent writers need S3DynamoDBLogStore (delta-storage-s3-dynamodb).
+S3_LOG_STORE_CONF: dict[str, str] = {
+    "spark.delta.logStore.s3a.impl": "io.delta.storage.S3SingleDriverLogStore",
+    "spark.delta.logStore.s3.impl": "io.delta.storage.S3SingleDriverLogStore",
 }
 
 
@@ -28,11 +92,15 @@ def build_spark_session(
     ui_enabled: bool = False,
     driver_memory: str = "2g",
     extra_conf: dict[str, str] | None = None,
+    s3: S3AConnection | None = None,
 ) -> SparkSession:
     """Get or create the process's Delta-enabled SparkSession.
 
     Delta's jars come from Maven Central through `spark.jars.packages` (cached by Ivy under
     ~/.ivy2.5.2), set by `configure_spark_with_delta_pip` to the version matching delta-spark.
+    With `s3`, hadoop-aws and the AWS SDK bundle join them (only then: the bundle is ~690 MB), and
+    S3A is configured for the connection; on an already running session (one per process) the S3A
+    settings are applied to its Hadoop configuration, since builder settings no longer take effect.
     """
     from delta import configure_spark_with_delta_pip
 
@@ -54,13 +122,22 @@ def build_spark_session(
         # The machine's hostname may resolve to an address that is not reachable; loopback is.
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
+    hadoop_conf = s3a_hadoop_conf(s3) if s3 is not None else {}
+    if s3 is not None:
+        conf.update(S3_LOG_STORE_CONF)
+        conf.update({f"spark.hadoop.{key}": value for key, value in hadoop_conf.items()})
     conf.update(extra_conf or {})
 
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in conf.items():
         builder = builder.config(key, value)
-    session = configure_spark_with_delta_pip(builder).getOrCreate()
+    packages = s3a_packages() if s3 is not None else None
+    session = configure_spark_with_delta_pip(builder, extra_packages=packages).getOrCreate()
     session.sparkContext.setLogLevel("WARN")
+    if hadoop_conf:
+        live = session.sparkContext._jsc.hadoopConfiguration()
+        for key, value in hadoop_conf.items():
+            live.set(key, value)
     return session
 
 
@@ -78,6 +155,13 @@ class SparkResource(ConfigurableResource):
     extra_conf: dict[str, str] = Field(
         default_factory=dict, description="Any other Spark settings, applied last."
     )
+    s3_enabled: bool = Field(
+        default=False, description="Load S3A (hadoop-aws + AWS SDK) and configure it: set when a root is on S3."
+    )
+    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (AWS_ENDPOINT_URL); None for AWS.")
+    s3_region: str = Field(default="us-east-1", description="S3 region (AWS_REGION).")
+    s3_access_key_id: str | None = Field(default=None, description="S3 access key; set it through EnvVar.")
+    s3_secret_access_key: str | None = Field(default=None, repr=False, description="S3 secret key; set it through EnvVar.")
 
     _session: Any = PrivateAttr(default=None)
 
@@ -90,5 +174,11 @@ class SparkResource(ConfigurableResource):
                 ui_enabled=self.ui_enabled,
                 driver_memory=self.driver_memory,
                 extra_conf=self.extra_conf,
+                s3=self.s3_connection(),
             )
         return self._session
+
+    def s3_connection(self) -> S3AConnection | None:
+        if not self.s3_enabled:
+            return None
+        return S3AConnection(self.s3_endpoint_url, self.s3_region, self.s3_access_key_id, self.s3_secret_access_key)

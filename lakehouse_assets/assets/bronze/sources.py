@@ -11,13 +11,13 @@ from pyspark.sql import DataFrame
 from lakehouse_assets.constants import BRONZE, TABLE_KINDS
 from lakehouse_assets.contracts import BUSINESS_KEYS, INGEST_DATE_COLUMN, SOURCES, LandingFile
 from lakehouse_assets.partitions import daily_partitions
-from lakehouse_assets.resources.landing import LocalLandingZone
+from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop
 
 
 def list_partition_files(
-    context: AssetExecutionContext, landing: LocalLandingZone, source: str
+    context: AssetExecutionContext, landing: LandingZone, source: str
 ) -> list[LandingFile]:
     """The data files of every day the run covers, logging what each day holds."""
     files: list[LandingFile] = []
@@ -30,14 +30,14 @@ def list_partition_files(
             context.log.info(f"{source} {key}: {len(day_files)} file(s) ({', '.join(formats)}), {size:,} bytes")
         else:
             context.log.warning(
-                f"{source} {key}: no files under {landing.drop_folder(source, day)}; "
+                f"{source} {key}: no files under {landing.drop_location(source, day)}; "
                 "materializing an empty slice for this day"
             )
         files.extend(day_files)
     return files
 
 
-def csv_headers(landing: LocalLandingZone, files: list[LandingFile]) -> dict[str, list[str]]:
+def csv_headers(landing: LandingZone, files: list[LandingFile]) -> dict[str, list[str]]:
     return {file.path: parse_csv_header(landing.read_first_line(file)) for file in files if file.format == "csv"}
 
 
@@ -57,7 +57,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         ),
     )
     def bronze_source(
-        context: AssetExecutionContext, spark: SparkResource, landing: LocalLandingZone
+        context: AssetExecutionContext, spark: SparkResource, landing: LandingZone
     ) -> DataFrame:
         files = list_partition_files(context, landing, source)
         context.add_output_metadata(
