@@ -31,16 +31,24 @@ def build_landing_zone(settings: Settings, credentials: dict) -> LandingZone:
     return LocalLandingZone(root=settings.landing_root)
 
 
-def build_resources(settings: Settings) -> dict:
-    """Resources for `settings`; only *where* data lives differs between environments."""
-    credentials = s3_credentials(settings)
-    spark = SparkResource(
+def build_spark_resource(settings: Settings, credentials: dict) -> SparkResource:
+    """The Spark resource for `settings` (S3A loaded and configured when a root is on S3).
+
+    Outside Dagster (the CLI), pass `s3_credentials(settings, resolved=True)` and call get_session().
+    """
+    return SparkResource(
         master=settings.spark_master,
         s3_enabled=settings.landing_on_s3 or settings.tables_on_s3,
         s3_endpoint_url=settings.s3_endpoint_url,
         s3_region=settings.s3_region,
         **{f"s3_{name}": value for name, value in credentials.items()},
     )
+
+
+def build_resources(settings: Settings) -> dict:
+    """Resources for `settings`; only *where* data lives differs between environments."""
+    credentials = s3_credentials(settings)
+    spark = build_spark_resource(settings, credentials)
     return {
         "spark": spark,
         "landing": build_landing_zone(settings, credentials),

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_test
+from dagster import SkipReason, build_sensor_context, instance_for_test
 
 from lakehouse_assets.resources import LandingZone, LocalLandingZone
 from lakehouse_assets.sensors import build_landing_sensor
@@ -63,8 +63,12 @@ def tick(instance, drops, cursor: str | None):
     return landing_drops(build_sensor_context(instance=instance, cursor=cursor, resources={"landing": drops.zone}))
 
 
-def requested(result) -> list[tuple[str, str, list[AssetKey]]]:
-    return sorted((r.run_key.split("@")[0], r.partition_key, r.asset_selection) for r in result.run_requests or [])
+def requested(result) -> list[tuple[str, list[str], str]]:
+    """(partition, selected bronze assets, drops tag) per run request."""
+    return sorted(
+        (r.partition_key, [k.to_user_string() for k in r.asset_selection], r.tags["lakehouse/drops"])
+        for r in result.run_requests or []
+    )
 
 
 def no_requests(result) -> bool:
@@ -74,28 +78,31 @@ def no_requests(result) -> bool:
 def test_new_drops_are_requested_once_and_a_changed_file_again(drops, instance):
     drops.write("transactions/2024-01-01/a.csv")
     drops.write("transactions/2024-01-01/b.json", '{"transaction_id": "T2"}\n')
+    drops.write("customers/2024-01-01/c.csv", "customer_id\nC1\n")
     drops.write("customers/2024-01-02/c.parquet", "PAR1")
 
+    # One run per day, selecting the sources whose drops are new that day.
     first = tick(instance, drops, None)
     assert requested(first) == [
-        ("customers/2024-01-02", "2024-01-02", [AssetKey(["bronze", "customers"])]),
-        ("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])]),
+        ("2024-01-01", ["bronze/customers", "bronze/transactions"], "customers/2024-01-01,transactions/2024-01-01"),
+        ("2024-01-02", ["bronze/customers"], "customers/2024-01-02"),
     ]
-    assert [r.tags["lakehouse/files"] for r in sorted(first.run_requests, key=lambda r: r.run_key)] == ["1", "2"]
 
     second = tick(instance, drops, first.cursor)
     assert no_requests(second)
     assert second.skip_reason.skip_message == f"No new or changed drops under {drops.zone.location}"
 
+    # A re-upload with new content: only that drop's source, for that day, with a new run key.
     drops.write("transactions/2024-01-01/a.csv", "transaction_id\nT1\nT3\n")
     third = tick(instance, drops, second.cursor)
-    assert requested(third) == [("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])])]
+    assert requested(third) == [("2024-01-01", ["bronze/transactions"], "transactions/2024-01-01")]
     assert third.run_requests[0].run_key not in {r.run_key for r in first.run_requests}
 
     # A new file in a drop already processed is a change of that drop, requested once more.
     drops.write("transactions/2024-01-01/late.csv", "transaction_id\nT4\n")
     fourth = tick(instance, drops, third.cursor)
-    assert requested(fourth) == [("transactions/2024-01-01", "2024-01-01", [AssetKey(["bronze", "transactions"])])]
+    assert requested(fourth) == [("2024-01-01", ["bronze/transactions"], "transactions/2024-01-01")]
+    assert fourth.run_requests[0].run_key != third.run_requests[0].run_key
     assert no_requests(tick(instance, drops, fourth.cursor))
 
 
@@ -112,9 +119,7 @@ def test_temporary_partial_and_bookkeeping_files_are_ignored(drops, instance):
 
     # The partial file completes under its final name: now the drop is requested.
     drops.write("products/2024-01-03/b.csv", "product_id\nP1\n")
-    assert requested(tick(instance, drops, result.cursor)) == [
-        ("products/2024-01-03", "2024-01-03", [AssetKey(["bronze", "products"])])
-    ]
+    assert requested(tick(instance, drops, result.cursor)) == [("2024-01-03", ["bronze/products"], "products/2024-01-03")]
 
 
 def test_files_outside_the_layout_are_reported_once_and_never_requested(drops, instance):
@@ -152,8 +157,7 @@ def test_s3_listing_pages_through_thousands_of_keys(s3_server, instance):
 
     assert len(list(zone.scan("transactions"))) == 1260
     result = landing_drops(build_sensor_context(instance=instance, resources={"landing": zone}))
-    assert sorted(r.partition_key for r in result.run_requests) == days
-    assert {r.tags["lakehouse/files"] for r in result.run_requests} == {"45"}
+    assert requested(result) == [(day, ["bronze/transactions"], f"transactions/{day}") for day in days]
 
 
 def test_s3_re_upload_of_identical_content_is_not_a_change(s3_server, instance):
