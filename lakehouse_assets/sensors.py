@@ -9,6 +9,7 @@ version of a drop is processed exactly once, across daemon restarts.
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from dagster import (
@@ -35,11 +36,19 @@ def drop_digest(objects: list[LandedObject]) -> str:
     return hashlib.sha256(listing.encode()).hexdigest()[:20]
 
 
-def plan_requests(landing: LandingZone, cursor: dict, first_day: date) -> tuple[list[RunRequest], dict, list[str]]:
+def plan_requests(
+    landing: LandingZone,
+    cursor: dict,
+    first_day: date,
+    materialized: Callable[[str], set[str]] = lambda source: set(),
+) -> tuple[list[RunRequest], dict, list[str]]:
     """Run requests for new or changed drops, the next cursor, and keys outside the layout.
 
     One request per day, selecting the bronze assets of that day's new or changed drops: a run
-    costs a JVM start (~7 s) plus Delta's warm-up, so the sources of a day share one run.
+    costs a JVM start (~7 s) plus Delta's warm-up, so the sources of a day share one run. A source
+    with no drop that day whose bronze partition was never materialized (`materialized(source)`
+    gives the days that were) joins the run as an empty slice: silver reads every source's day,
+    and would otherwise wait for a drop that may never come.
     """
     seen = dict(cursor.get("drops", {}))
     reported = set(cursor.get("reported", []))
@@ -60,15 +69,20 @@ def plan_requests(landing: LandingZone, cursor: dict, first_day: date) -> tuple[
                 seen[drop] = digest
                 changed[day][source] = digest
     requests = []
+    done = {source: materialized(source) for source in SOURCES} if changed else {}
     for day, digests in sorted(changed.items()):
-        sources = sorted(digests)
-        run_digest = hashlib.sha256("\n".join(f"{s}:{digests[s]}" for s in sources).encode()).hexdigest()[:20]
+        empty = [s for s in SOURCES if s not in digests and day.isoformat() not in done[s]]
+        sources = sorted([*digests, *empty])
+        run_digest = hashlib.sha256("\n".join(f"{s}:{digests[s]}" for s in sorted(digests)).encode()).hexdigest()[:20]
         requests.append(
             RunRequest(
                 run_key=f"{day.isoformat()}@{run_digest}",
                 partition_key=day.isoformat(),
                 asset_selection=[AssetKey([BRONZE, source]) for source in sources],
-                tags={"lakehouse/drops": ",".join(f"{source}/{day.isoformat()}" for source in sources)},
+                tags={
+                    "lakehouse/drops": ",".join(f"{source}/{day.isoformat()}" for source in sorted(digests)),
+                    **({"lakehouse/empty_sources": ",".join(sorted(empty))} if empty else {}),
+                },
             )
         )
     return requests, {"drops": seen, "reported": sorted(reported)}, misplaced
@@ -87,7 +101,12 @@ def build_landing_sensor(default_status: DefaultSensorStatus = DefaultSensorStat
     def landing_drops(context: SensorEvaluationContext, landing: LandingZone):
         cursor = json.loads(context.cursor) if context.cursor else {}
         first_day = date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
-        requests, next_cursor, misplaced = plan_requests(landing, cursor, first_day)
+        requests, next_cursor, misplaced = plan_requests(
+            landing,
+            cursor,
+            first_day,
+            lambda source: context.instance.get_materialized_partitions(AssetKey([BRONZE, source])),
+        )
         for key in misplaced:
             context.log.warning(
                 f"Ignoring landing file {landing.location.rstrip('/')}/{key}: not under <source>/<YYYY-MM-DD>/ "

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import SkipReason, build_sensor_context, instance_for_test
+from dagster import AssetKey, AssetMaterialization, SkipReason, build_sensor_context, instance_for_test
 
 from lakehouse_assets.resources import LandingZone, LocalLandingZone
 from lakehouse_assets.sensors import build_landing_sensor
@@ -71,6 +71,15 @@ def requested(result) -> list[tuple[str, list[str], str]]:
     )
 
 
+ALL_BRONZE = ["bronze/customers", "bronze/products", "bronze/transactions"]
+
+
+def materialize_bronze(instance, day: str) -> None:
+    """What the day's bronze run leaves in the instance."""
+    for source in ("customers", "products", "transactions"):
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=AssetKey(["bronze", source]), partition=day))
+
+
 def no_requests(result) -> bool:
     return not result.run_requests and isinstance(result.skip_reason, SkipReason)
 
@@ -81,12 +90,15 @@ def test_new_drops_are_requested_once_and_a_changed_file_again(drops, instance):
     drops.write("customers/2024-01-01/c.csv", "customer_id\nC1\n")
     drops.write("customers/2024-01-02/c.parquet", "PAR1")
 
-    # One run per day, selecting the sources whose drops are new that day.
+    # One run per day, selecting the sources whose drops are new that day, plus the sources never
+    # materialized for that day (as empty slices), so silver finds every source's day.
     first = tick(instance, drops, None)
     assert requested(first) == [
-        ("2024-01-01", ["bronze/customers", "bronze/transactions"], "customers/2024-01-01,transactions/2024-01-01"),
-        ("2024-01-02", ["bronze/customers"], "customers/2024-01-02"),
+        ("2024-01-01", ALL_BRONZE, "customers/2024-01-01,transactions/2024-01-01"),
+        ("2024-01-02", ALL_BRONZE, "customers/2024-01-02"),
     ]
+    assert [r.tags.get("lakehouse/empty_sources") for r in first.run_requests] == ["products", "products,transactions"]
+    materialize_bronze(instance, "2024-01-01")
 
     second = tick(instance, drops, first.cursor)
     assert no_requests(second)
@@ -118,6 +130,7 @@ def test_temporary_partial_and_bookkeeping_files_are_ignored(drops, instance):
     assert no_requests(result)
 
     # The partial file completes under its final name: now the drop is requested.
+    materialize_bronze(instance, "2024-01-03")
     drops.write("products/2024-01-03/b.csv", "product_id\nP1\n")
     assert requested(tick(instance, drops, result.cursor)) == [("2024-01-03", ["bronze/products"], "products/2024-01-03")]
 
@@ -157,7 +170,7 @@ def test_s3_listing_pages_through_thousands_of_keys(s3_server, instance):
 
     assert len(list(zone.scan("transactions"))) == 1260
     result = landing_drops(build_sensor_context(instance=instance, resources={"landing": zone}))
-    assert requested(result) == [(day, ["bronze/transactions"], f"transactions/{day}") for day in days]
+    assert requested(result) == [(day, ALL_BRONZE, f"transactions/{day}") for day in days]
 
 
 def test_s3_re_upload_of_identical_content_is_not_a_change(s3_server, instance):

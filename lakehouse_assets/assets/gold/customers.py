@@ -2,10 +2,19 @@
 
 from datetime import timedelta
 
-from dagster import AllPartitionMapping, AssetExecutionContext, AssetIn, AssetKey, BackfillPolicy, asset
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    BackfillPolicy,
+    TimeWindowPartitionMapping,
+    asset,
+)
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
+from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.transforms.bronze import union_all
@@ -15,7 +24,7 @@ RFM_WINDOW_DAYS = 90
 
 
 @asset(
-    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=GOLD_AUTOMATION, kinds=TABLE_KINDS,
     ins={"customers": AssetIn(key=AssetKey([SILVER, "customers"]), partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "customer_id"},
 )
@@ -29,10 +38,14 @@ def gold_dim_customers(customers: DataFrame) -> DataFrame:
 
 
 @asset(
-    key_prefix=GOLD, name="customer_segments", group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="customer_segments", group_name=GOLD, kinds=TABLE_KINDS,
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "as_of_date"},
     ins={"transactions": AssetIn(key=AssetKey([SILVER, "transactions"]), partition_mapping=AllPartitionMapping())},
+    # The snapshot as of D follows D's sales summary (itself updated when D's late records land);
+    # reacting to every silver day instead would re-request every snapshot since the start date.
+    deps=[AssetDep(AssetKey([GOLD, "daily_sales_summary"]), partition_mapping=TimeWindowPartitionMapping())],
+    automation_condition=gold_automation(ignore_updates_of=[AssetKey([SILVER, "transactions"])]),
 )
 def gold_customer_segments(context: AssetExecutionContext, transactions: DataFrame) -> DataFrame:
     """RFM segments, one row per (as_of_date, customer_id) with a sale in the 90 days to that date.

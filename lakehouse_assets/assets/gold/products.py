@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext, AssetIn, AssetKey, BackfillPolicy, TimeWindowPartitionMapping, asset
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
+from lakehouse_assets.automation import gold_automation
 from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
@@ -11,7 +11,7 @@ from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_per
 
 
 @asset(
-    key_prefix=GOLD, name="product_performance", group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="product_performance", group_name=GOLD, automation_condition=gold_automation(ignore_updates_of=[AssetKey([GOLD, "dim_products"])]), kinds=TABLE_KINDS,
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "transaction_date"},
     ins={

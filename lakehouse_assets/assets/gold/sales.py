@@ -4,7 +4,7 @@ from dagster import AllPartitionMapping, AssetExecutionContext, AssetIn, AssetKe
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
+from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
@@ -17,7 +17,7 @@ SILVER_TRANSACTIONS = AssetKey([SILVER, "transactions"])
 @asset(
     key_prefix=GOLD,
     name="dim_products",
-    group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES,
+    group_name=GOLD, automation_condition=GOLD_AUTOMATION,
     kinds=TABLE_KINDS,
     ins={"products": AssetIn(key=SILVER_PRODUCTS, partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "product_id"},
@@ -35,7 +35,7 @@ def gold_dim_products(products: DataFrame) -> DataFrame:
 @asset(
     key_prefix=GOLD,
     name="daily_sales_summary",
-    group_name=GOLD, automation_condition=DOWNSTREAM_OF_UPDATES,
+    group_name=GOLD, automation_condition=gold_automation(ignore_updates_of=[SILVER_PRODUCTS]),
     kinds=TABLE_KINDS,
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
