@@ -7,6 +7,7 @@ partition is idempotent and never touches its neighbours; a read returns only th
 downstream partition mapping asks for.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from dagster import (
 from pydantic import Field
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse_assets.resources.spark import SparkResource
@@ -76,18 +78,54 @@ def table_slice(
     return TableSlice(column, f"{quoted} IN ({listed})", ", ".join(keys))
 
 
-def schema_conflicts(table: StructType, incoming: StructType) -> list[str]:
-    """Columns present in both whose types differ (nullability aside), described for a human."""
+_INTEGER_WIDTHS = {"tinyint": 1, "smallint": 2, "int": 3, "bigint": 4}
+_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
+
+
+def is_widening(old: str, new: str) -> bool:
+    """Whether Delta's type widening can change a column from `old` to `new` without losing values.
+
+    Integers to wider integers, float to double, date to timestamp_ntz, and decimals that grow in
+    both integer digits and scale: every old value is exactly representable in the new type.
+    """
+    if old in _INTEGER_WIDTHS and new in _INTEGER_WIDTHS:
+        return _INTEGER_WIDTHS[new] > _INTEGER_WIDTHS[old]
+    if (old, new) in {("float", "double"), ("date", "timestamp_ntz")}:
+        return True
+    old_decimal, new_decimal = _DECIMAL.match(old), _DECIMAL.match(new)
+    if old_decimal and new_decimal:
+        (p1, s1), (p2, s2) = map(int, old_decimal.groups()), map(int, new_decimal.groups())
+        return (p2, s2) != (p1, s1) and s2 >= s1 and p2 - s2 >= p1 - s1
+    return False
+
+
+class SchemaChange(NamedTuple):
+    conflicts: list[str]  # described for a human; any of them refuses the write
+    widened: list[str]  # columns Delta may widen in place ("quantity int -> bigint")
+
+
+def schema_changes(table: StructType, incoming: StructType) -> SchemaChange:
+    """Columns present in both whose types differ (nullability aside): widenings and conflicts."""
     existing = {field.name.lower(): field for field in table.fields}
-    conflicts = []
+    conflicts, widened = [], []
     for field in incoming.fields:
         old = existing.get(field.name.lower())
-        if old is not None and old.dataType.simpleString() != field.dataType.simpleString():
+        if old is None:
+            continue
+        old_type, new_type = old.dataType.simpleString(), field.dataType.simpleString()
+        if old_type == new_type:
+            continue
+        if is_widening(old_type, new_type):
+            widened.append(f"{field.name} {old_type} -> {new_type}")
+        else:
             conflicts.append(
-                f"column '{field.name}' is {old.dataType.simpleString()} in the table but "
-                f"{field.dataType.simpleString()} in the new data"
+                f"column '{field.name}' is {old_type} in the table but {new_type} in the new data"
             )
-    return conflicts
+    return SchemaChange(conflicts, widened)
+
+
+def schema_conflicts(table: StructType, incoming: StructType) -> list[str]:
+    return schema_changes(table, incoming).conflicts
 
 
 def _partition_expr(asset_key: AssetKey, metadata: dict | None) -> str:
@@ -147,21 +185,29 @@ class DeltaIOManager(ConfigurableIOManager):
         name = context.asset_key.to_user_string()
         spark = obj.sparkSession
         current = self._current_schema(spark, uri)
-        if current is not None:
-            conflicts = schema_conflicts(current, obj.schema)
-            if conflicts:
-                raise DeltaSchemaConflictError(
-                    f"Refusing to write table {name} at {uri}: " + "; ".join(conflicts)
-                    + ". Nothing was written. Cast the column back to the table's type in the "
-                    "asset, or migrate the table to the new type first."
-                )
+        definition_metadata = dict(context.definition_metadata or {})
+        properties = {str(k): str(v) for k, v in (definition_metadata.get("delta_table_properties") or {}).items()}
+        changes = schema_changes(current, obj.schema) if current is not None else SchemaChange([], [])
+        if changes.conflicts:
+            raise DeltaSchemaConflictError(
+                f"Refusing to write table {name} at {uri}: " + "; ".join(changes.conflicts)
+                + ". Nothing was written. Cast the column back to the table's type in the "
+                "asset, or migrate the table to the new type first."
+            )
+        if changes.widened:
+            # Delta widens a column in place (no rewrite of old files) once the table allows it;
+            # mergeSchema then applies the wider type with this very write.
+            properties["delta.enableTypeWidening"] = "true"
         table_slice_ = self._output_slice(context)
+        if current is None and (table_slice_ is not None or properties):
+            # Delta checks that written rows match replaceWhere only on an existing table, so a
+            # partitioned table is created empty first and the first slice is checked like any
+            # other; table properties (change data feed) are set at creation, before any data.
+            _create_table(spark, uri, obj.schema, table_slice_.column if table_slice_ else None, properties)
+        elif current is not None:
+            _ensure_properties(spark, uri, properties)
         writer = obj.write.format("delta").mode("overwrite").option("mergeSchema", "true")
         if table_slice_ is not None:
-            if current is None:
-                # Delta checks that written rows match replaceWhere only on an existing table, so
-                # the table is created empty first and the first slice is checked like any other.
-                _create_partitioned_table(spark, uri, obj.schema, table_slice_.column)
             writer = writer.option("replaceWhere", table_slice_.predicate)
         try:
             writer.save(uri)
@@ -175,7 +221,10 @@ class DeltaIOManager(ConfigurableIOManager):
             raise
         added = [f.name for f in obj.schema.fields if current is not None and f.name.lower() not in
                  {c.name.lower() for c in current.fields}]
-        context.add_output_metadata(self._write_metadata(spark, uri, obj.schema, table_slice_, added))
+        metadata = self._write_metadata(spark, uri, obj.schema, table_slice_, added)
+        if changes.widened:
+            metadata["widened_columns"] = ", ".join(changes.widened)
+        context.add_output_metadata(metadata)
 
     def _current_schema(self, spark: SparkSession, uri: str) -> StructType | None:
         from delta.tables import DeltaTable
@@ -207,6 +256,8 @@ class DeltaIOManager(ConfigurableIOManager):
             "delta_operation": commit["operation"],
             "num_files": int(detail["numFiles"]),
             "size_bytes": int(detail["sizeInBytes"]),
+            "avg_file_bytes": int(detail["sizeInBytes"]) // max(1, int(detail["numFiles"])),
+            "partition_count": int(detail["partitionCount"]),
             "files_written": int(metrics.get("numFiles", 0)),
             "bytes_written": int(metrics.get("numOutputBytes", 0)),
             "dagster/column_schema": TableSchema(
@@ -315,18 +366,38 @@ def _asks_for_every_partition(context: InputContext) -> bool:
     return len(context.asset_partition_keys) == len(every_key)
 
 
-def _create_partitioned_table(spark: SparkSession, uri: str, schema: StructType, column: str) -> None:
+def _create_table(
+    spark: SparkSession, uri: str, schema: StructType, partition_column: str | None, properties: dict[str, str]
+) -> None:
     from delta.tables import DeltaTable
 
-    DeltaTable.createIfNotExists(spark).location(uri).addColumns(schema).partitionedBy(column).execute()
+    builder = DeltaTable.createIfNotExists(spark).location(uri).addColumns(schema)
+    if partition_column:
+        builder = builder.partitionedBy(partition_column)
+    for key, value in properties.items():
+        builder = builder.property(key, value)
+    builder.execute()
+
+
+def _ensure_properties(spark: SparkSession, uri: str, properties: dict[str, str]) -> None:
+    """Sets declared table properties an existing table lacks (a table created before they were declared)."""
+    if not properties:
+        return
+    # SHOW TBLPROPERTIES reads the snapshot's metadata without a Spark job (DESCRIBE DETAIL runs one).
+    current = {row["key"]: row["value"] for row in spark.sql(f"SHOW TBLPROPERTIES delta.`{uri}`").collect()}
+    missing = {k: v for k, v in properties.items() if current.get(k) != v}
+    if missing:
+        assignments = ", ".join(f"'{k}' = '{v}'" for k, v in sorted(missing.items()))
+        spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ({assignments})")
 
 
 def _table_detail(spark: SparkSession, uri: str) -> dict:
-    """numFiles, sizeInBytes and partitionColumns of the table's latest snapshot.
+    """numFiles, sizeInBytes, partitionColumns and partitionCount of the table's latest snapshot.
 
-    Read from Delta's in-memory snapshot (milliseconds) rather than DESCRIBE DETAIL, which runs a
-    Spark job per call (0.5-2 s, paid on every write). That snapshot API is internal to Delta, so
-    a Delta release that changes it falls back to DESCRIBE DETAIL instead of failing the write.
+    Read from Delta's in-memory snapshot (milliseconds; the partition count is one small job over
+    the snapshot's cached file list) rather than DESCRIBE DETAIL, which runs a Spark job per call
+    (0.5-2 s, paid on every write). That snapshot API is internal to Delta, so a Delta release that
+    changes it falls back to DESCRIBE DETAIL and a distinct count instead of failing the write.
     """
     from delta.tables import DeltaTable
     from py4j.protocol import Py4JError
@@ -337,10 +408,20 @@ def _table_detail(spark: SparkSession, uri: str) -> dict:
             False, jvm.scala.Option.empty(), jvm.scala.Option.empty()
         )
         columns = snapshot.metadata().partitionColumns()
+        partition_columns = [columns.apply(i) for i in range(columns.size())]
+        files = DataFrame(snapshot.allFiles().toDF(), spark)
         return {
             "numFiles": int(snapshot.numOfFiles()),
             "sizeInBytes": int(snapshot.sizeInBytes()),
-            "partitionColumns": [columns.apply(i) for i in range(columns.size())],
+            "partitionColumns": partition_columns,
+            # Maps cannot be compared in a DISTINCT; their JSON text can.
+            "partitionCount": (
+                files.select(F.to_json("partitionValues")).distinct().count() if partition_columns else 1
+            ),
         }
     except Py4JError:
-        return DeltaTable.forPath(spark, uri).detail().select("numFiles", "sizeInBytes", "partitionColumns").first().asDict()
+        detail = DeltaTable.forPath(spark, uri).detail().select("numFiles", "sizeInBytes", "partitionColumns").first().asDict()
+        columns = detail["partitionColumns"]
+        table = spark.read.format("delta").load(uri)
+        detail["partitionCount"] = table.select(*columns).distinct().count() if columns else 1
+        return detail

@@ -27,6 +27,7 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 class EventsConfig(Config):
     version: int = 1
     value_as_text: bool = False
+    value_as_int: bool = False
     with_extra_column: bool = False
 
 
@@ -46,6 +47,8 @@ def events(context, config: EventsConfig, spark: SparkResource) -> DataFrame:
     df = spark.get_session().createDataFrame(rows, "day date, n int, value long")
     if config.value_as_text:
         df = df.withColumn("value", F.col("value").cast("string"))
+    if config.value_as_int:
+        df = df.withColumn("value", F.col("value").cast("int"))
     if config.with_extra_column:
         df = df.withColumn("note", F.lit("added"))
     return df
@@ -129,6 +132,9 @@ def test_a_range_run_writes_every_partition_of_the_window(spark, resources, inst
     assert metadata["replaced_slice"].value == "`day` >= DATE'2024-01-01' AND `day` < DATE'2024-01-04'"
     assert metadata["delta_version"].value == 2  # create, day 2, the range
     assert metadata["num_files"].value >= 3
+    assert metadata["avg_file_bytes"].value == metadata["size_bytes"].value // metadata["num_files"].value
+    assert metadata["partition_count"].value == 3
+    assert metadata["partition_columns"].value == "day"
     assert [c.name for c in metadata["dagster/column_schema"].value.columns] == ["day", "n", "value"]
 
 
@@ -185,3 +191,41 @@ def test_rows_outside_the_partition_are_refused(spark, resources, instance, tabl
 
     with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01"):
         materialize([misdated_events], resources=resources, instance=instance, partition_key="2024-01-01")
+
+
+def test_a_widened_type_is_applied_in_place_and_reported(spark, resources, instance, table_root):
+    _run(resources, instance, events, partition="2024-01-01", config={"value_as_int": True})
+    assert dict(_table(spark, table_root).dtypes)["value"] == "int"
+
+    result = _run(resources, instance, events, partition="2024-01-02")  # value is bigint now
+
+    table = _table(spark, table_root)
+    assert dict(table.dtypes)["value"] == "bigint"
+    assert _rows(table.select("day", "value")) == [
+        (date(2024, 1, 1), 100), (date(2024, 1, 1), 101), (date(2024, 1, 1), 102),
+        (date(2024, 1, 2), 200), (date(2024, 1, 2), 201), (date(2024, 1, 2), 202),
+    ]
+    assert result.asset_materializations_for_node("test__events")[0].metadata["widened_columns"].value == "value int -> bigint"
+
+
+@asset(key_prefix="test", metadata={"delta_table_properties": {"delta.enableChangeDataFeed": "true"}})
+def audited(spark: SparkResource) -> DataFrame:
+    return spark.get_session().createDataFrame([(1, "a"), (2, "b")], "id int, label string")
+
+
+def _properties(spark, uri) -> dict:
+    return {row["key"]: row["value"] for row in spark.sql(f"SHOW TBLPROPERTIES delta.`{uri}`").collect()}
+
+
+def test_declared_table_properties_are_set_at_creation_and_on_existing_tables(spark, resources, instance, table_root):
+    uri = f"{table_root}/test/audited"
+    _run(resources, instance, audited)
+    assert _properties(spark, uri)["delta.enableChangeDataFeed"] == "true"
+    # The change feed covers the first write: the table existed, with the property, before any data.
+    first = spark.read.format("delta").option("readChangeFeed", "true").option("startingVersion", 0).load(uri)
+    assert _rows(first.select("id", "_change_type")) == [(1, "insert"), (2, "insert")]
+
+    # A table created before the property was declared gets it on its next write.
+    spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'false')")
+    _run(resources, instance, audited)
+    assert _properties(spark, uri)["delta.enableChangeDataFeed"] == "true"

@@ -11,7 +11,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.automation import DOWNSTREAM_OF_UPDATES
+from lakehouse_assets.automation import SILVER_AUTOMATION
 from lakehouse_assets.constants import BRONZE, SILVER, TABLE_KINDS
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
@@ -21,6 +21,8 @@ from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
 QUARANTINE_KEY = AssetKey([SILVER, "quarantine"])
 BRONZE_KEYS: dict[str, AssetKey] = {source: AssetKey([BRONZE, source]) for source in SOURCES}
+
+SILVER_TABLE_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
 GRAINS = {
     TRANSACTIONS: "Cleaned transactions, one row per transaction_id (counted once across all days).",
@@ -34,9 +36,15 @@ def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
         key=key,
         group_name=SILVER,
         description=description,
-        metadata={"partition_expr": INGEST_DATE_COLUMN, "business_key": business_key},
+        metadata={
+            "partition_expr": INGEST_DATE_COLUMN,
+            "business_key": business_key,
+            # Consumers outside the lakehouse read what changed between versions instead of
+            # re-reading whole tables (README: "Time travel, restore and change data feed").
+            "delta_table_properties": SILVER_TABLE_PROPERTIES,
+        },
         kinds=TABLE_KINDS,
-        automation_condition=DOWNSTREAM_OF_UPDATES,
+        automation_condition=SILVER_AUTOMATION,
     )
 
 
