@@ -100,6 +100,13 @@ class LandingFile(NamedTuple):
 CORRUPT_RECORD_COLUMN = "_corrupt_record"
 # JSON object of the columns a record carried that are not in its source contract.
 RESCUED_DATA_COLUMN = "_rescued_data"
+
+# Schema evolution. A column that starts appearing in landing files is kept by bronze as landed,
+# inside _rescued_data (a JSON object per record), and breaks nothing. It reaches silver only once
+# declared here, as name -> Spark SQL type; silver then extracts it from _rescued_data (a value
+# that does not parse becomes null) and the silver table gains the column (the IO manager merges it
+# and reports `added_columns`). Earlier rows read null. Example: {"transactions": {"coupon_code": "string"}}.
+SILVER_DECLARED_COLUMNS: dict[str, dict[str, str]] = {TRANSACTIONS: {}, CUSTOMERS: {}, PRODUCTS: {}}
 INGEST_DATE_COLUMN = "_ingest_date"
 
 BRONZE_METADATA_FIELDS: tuple[StructField, ...] = (

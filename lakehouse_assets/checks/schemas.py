@@ -12,6 +12,7 @@ from lakehouse_assets.contracts import (
     LOYALTY_TIERS,
     PAYMENT_METHODS,
     PRODUCTS,
+    SILVER_DECLARED_COLUMNS,
     STATUSES,
     TRANSACTIONS,
 )
@@ -95,3 +96,14 @@ SILVER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         strict=True,
     ),
 }
+
+
+def silver_schema(source: str) -> pa.DataFrameSchema:
+    """The silver schema of `source`, plus the columns declared after its contract.
+
+    Declared columns (contracts.SILVER_DECLARED_COLUMNS) are nullable and typed by silver's own
+    try_cast, so the schema only admits them: `strict` would otherwise reject the new column.
+    """
+    declared = SILVER_DECLARED_COLUMNS[source]
+    schema = SILVER_SCHEMAS[source]
+    return schema.add_columns({name: pa.Column(nullable=True) for name in declared}) if declared else schema

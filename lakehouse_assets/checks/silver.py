@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SILVER_KEYS
-from lakehouse_assets.checks.schemas import SILVER_SCHEMAS
+from lakehouse_assets.checks.schemas import silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.resources.io_manager import DeltaIOManager
@@ -33,13 +33,12 @@ def _per_day(df: DataFrame, *group: str) -> dict[tuple, int]:
 
 
 def build_schema_check(source: str) -> AssetChecksDefinition:
-    schema = SILVER_SCHEMAS[source]
-
     @asset_check(
         asset=SILVER_KEYS[source], name="pandera_schema", blocking=True, partitions_def=daily_partitions,
         description=f"The partition matches the pandera schema of silver/{source}: types, nullability, ranges, patterns.",
     )
     def pandera_schema(silver: DataFrame) -> AssetCheckResult:
+        schema = silver_schema(source)  # at run time: declared columns may have been added since import
         # pandera runs one Spark job per column check; caching the slice makes them memory scans.
         silver = silver.cache()
         errors = dict(schema.validate(silver).pandera.errors)

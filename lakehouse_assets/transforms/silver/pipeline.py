@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.contracts import CUSTOMERS, PRODUCTS, TRANSACTIONS
+from lakehouse_assets.contracts import CUSTOMERS, PRODUCTS, SILVER_DECLARED_COLUMNS, TRANSACTIONS
 from lakehouse_assets.rules import RULES, Rule
 from lakehouse_assets.transforms.silver.dedupe import DUPLICATE_REASON, deduplicate
 from lakehouse_assets.transforms.silver.quality import (
@@ -69,7 +69,7 @@ class SilverSlice(NamedTuple):
 
 
 def silver_columns(source: str) -> list[str]:
-    return [*SPECS[source].columns, WARNINGS, *LINEAGE]
+    return [*SPECS[source].columns, *SILVER_DECLARED_COLUMNS[source], WARNINGS, *LINEAGE]
 
 
 def with_reference_flags(typed: DataFrame, customers: DataFrame | None, products: DataFrame | None) -> DataFrame:

@@ -7,7 +7,15 @@ stores it) and bronze's lineage columns.
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.contracts import CONTRACT_COLUMNS, CORRUPT_RECORD_COLUMN, CUSTOMERS, PRODUCTS, RESCUED_DATA_COLUMN, TRANSACTIONS
+from lakehouse_assets.contracts import (
+    CONTRACT_COLUMNS,
+    CORRUPT_RECORD_COLUMN,
+    CUSTOMERS,
+    PRODUCTS,
+    RESCUED_DATA_COLUMN,
+    SILVER_DECLARED_COLUMNS,
+    TRANSACTIONS,
+)
 from lakehouse_assets.transforms.silver import standardize as std
 from lakehouse_assets.transforms.silver.parsing import (
     AMOUNT_TYPE,
@@ -23,10 +31,18 @@ from lakehouse_assets.transforms.silver.parsing import (
 LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_format", "_ingested_at", "_run_id", "_ingest_date")
 
 
+def declared_columns(source: str) -> dict[str, Column]:
+    """Columns declared after the contract (SILVER_DECLARED_COLUMNS), taken from bronze's rescued JSON."""
+    return {
+        name: F.get_json_object(RESCUED_DATA_COLUMN, f"$.{name}").try_cast(spark_type)
+        for name, spark_type in SILVER_DECLARED_COLUMNS[source].items()
+    }
+
+
 def _typed(bronze: DataFrame, source: str, columns: dict[str, Column]) -> DataFrame:
     raw = F.struct(*[F.col(name) for name in CONTRACT_COLUMNS[source]]).alias("_raw")
     return bronze.select(
-        *[expression.alias(name) for name, expression in columns.items()],
+        *[expression.alias(name) for name, expression in {**columns, **declared_columns(source)}.items()],
         raw,
         CORRUPT_RECORD_COLUMN,
         RESCUED_DATA_COLUMN,
