@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lakehouse_assets import demo, landing_cli
+    from lakehouse_assets import demo, landing_cli, maintenance_cli, timetravel_cli
     from lakehouse_assets.generator import cli as generator_cli
 
     parser = argparse.ArgumentParser(
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     generator_cli.register(subparsers)
     demo.register(subparsers)
     landing_cli.register(subparsers)
+    timetravel_cli.register(subparsers)
+    maintenance_cli.register(subparsers)
     return parser
 
 

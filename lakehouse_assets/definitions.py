@@ -9,6 +9,7 @@ from lakehouse_assets.assets.gold import gold_assets
 from lakehouse_assets.assets.silver import silver_layer
 from lakehouse_assets.checks import bronze_checks, gold_checks, silver_checks
 from lakehouse_assets.jobs import jobs
+from lakehouse_assets.maintenance_jobs import delta_maintenance_job, weekly_delta_maintenance
 from lakehouse_assets.sensors import build_automation_sensor, build_landing_sensor
 from lakehouse_assets.resources import DeltaIOManager, LandingZone, LocalLandingZone, S3LandingZone, SparkResource
 from lakehouse_assets.settings import Settings, get_settings
@@ -61,7 +62,8 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[*bronze_assets, silver_layer, *gold_assets],
         asset_checks=[*bronze_checks, *silver_checks, *gold_checks],
-        jobs=jobs,
+        jobs=[*jobs, delta_maintenance_job],
+        schedules=[weekly_delta_maintenance],
         sensors=[build_landing_sensor(sensor_status), build_automation_sensor(sensor_status)],
         resources=build_resources(settings),
         # All steps of a run share one process and therefore one SparkSession: a JVM start costs

@@ -56,6 +56,11 @@ class Settings(BaseModel):
         description="AWS_ENDPOINT_URL: the S3 endpoint of both S3 roots (MinIO: http://host:9000); unset for AWS.",
     )
     s3_region: str = Field(default="us-east-1", description="AWS_REGION: region of the S3 buckets.")
+    vacuum_retention_hours: int = Field(
+        default=168,
+        description="LAKEHOUSE_VACUUM_RETENTION_HOURS: hours of history VACUUM keeps (files an older version "
+        "needs stay on storage that long, so time travel and running readers keep working).",
+    )
     sensors_running: bool = Field(
         default=False,
         description="LAKEHOUSE_SENSORS_DEFAULT_STATUS=running|stopped: whether the landing sensor and the "
@@ -88,6 +93,7 @@ class Settings(BaseModel):
             start_date=_start_date(env),
             quarantine_rate_threshold=_rate(env, "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", 0.10),
             late_arrival_days=_days(env, "LAKEHOUSE_LATE_ARRIVAL_DAYS", 1),
+            vacuum_retention_hours=_hours(env, "LAKEHOUSE_VACUUM_RETENTION_HOURS", 168),
         )
 
 
@@ -207,6 +213,15 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not raw.isdigit() or int(raw) > 366:
         raise SettingsError(f"{name}={raw!r} is not a number of days; set a whole number from 0 to 366, e.g. 1.")
+    return int(raw)
+
+
+def _hours(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _value(env, name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise SettingsError(f"{name}={raw!r} is not a number of hours; set a whole number of 0 or more, e.g. 168 (7 days).")
     return int(raw)
 
 

@@ -73,6 +73,7 @@ def test_accepted_spark_masters(master):
         ("LAKEHOUSE_START_DATE", "01/02/2024", r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD"),
         ("LAKEHOUSE_LATE_ARRIVAL_DAYS", "-1", r"LAKEHOUSE_LATE_ARRIVAL_DAYS='-1' is not a number of days"),
         ("LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", "15%", r"LAKEHOUSE_QUARANTINE_RATE_THRESHOLD='15%' is not a rate"),
+        ("LAKEHOUSE_VACUUM_RETENTION_HOURS", "7d", r"LAKEHOUSE_VACUUM_RETENTION_HOURS='7d' is not a number of hours; set a whole number of 0 or more"),
     ],
 )
 def test_an_invalid_value_names_the_variable(variable, value, message):
@@ -85,3 +86,9 @@ def test_a_file_where_a_folder_is_expected_is_refused(tmp_path):
     occupied.write_text("not a folder")
     with pytest.raises(SettingsError, match=r"LAKEHOUSE_LANDING_ROOT=.*exists but is not a folder"):
         Settings.from_env({"LAKEHOUSE_LANDING_ROOT": str(occupied)})
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 168), ("0", 0), (" 720 ", 720)])
+def test_vacuum_retention_hours(value, expected):
+    env = {} if value is None else {"LAKEHOUSE_VACUUM_RETENTION_HOURS": value}
+    assert Settings.from_env(env).vacuum_retention_hours == expected

@@ -1,0 +1,126 @@
+"""`lakehouse optimize` and `lakehouse vacuum`: Delta table maintenance from the command line."""
+
+import argparse
+import sys
+from typing import TextIO
+
+from pyspark.sql import SparkSession
+
+from lakehouse_assets.maintenance import (
+    ZORDER_BY,
+    MaintenanceReport,
+    check_vacuum_retention,
+    list_tables,
+    optimize_table,
+    table_uri,
+    vacuum_table,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    optimize = subparsers.add_parser(
+        "optimize",
+        help="compact the Delta tables' small files (Z-ordered where configured)",
+        description=(
+            "OPTIMIZE each TABLE (<layer>/<table>, e.g. silver/transactions; default: every table under "
+            "LAKEHOUSE_ROOT): one file per partition, Z-ordered by the columns in ZORDER_BY "
+            "(lakehouse_assets/maintenance.py). Rows are unchanged; the replaced files stay until VACUUM."
+        ),
+    )
+    optimize.add_argument("tables", nargs="*", metavar="TABLE", help="tables to optimize (default: all)")
+    optimize.set_defaults(func=run_optimize)
+
+    vacuum = subparsers.add_parser(
+        "vacuum",
+        help="delete the Delta tables' files that no recent version needs",
+        description=(
+            "VACUUM each TABLE (default: every table under LAKEHOUSE_ROOT): delete the files that no version "
+            "younger than the retention references. Time travel to older versions stops working."
+        ),
+    )
+    vacuum.add_argument("tables", nargs="*", metavar="TABLE", help="tables to vacuum (default: all)")
+    vacuum.add_argument(
+        "--retention-hours", type=int, default=None, metavar="H",
+        help="hours of history to keep (default: LAKEHOUSE_VACUUM_RETENTION_HOURS, 168)",
+    )
+    vacuum.add_argument(
+        "--force", action="store_true",
+        help="allow a retention below the table's delta.deletedFileRetentionDuration (only when nothing else "
+        "reads or writes the tables)",
+    )
+    vacuum.set_defaults(func=run_vacuum)
+
+
+def _session() -> tuple[SparkSession, str]:
+    from lakehouse_assets.definitions import build_spark_resource, s3_credentials
+    from lakehouse_assets.settings import get_settings
+
+    settings = get_settings()
+    spark = build_spark_resource(settings, s3_credentials(settings, resolved=True)).get_session()
+    return spark, settings.lakehouse_root
+
+
+def _tables(spark: SparkSession, root: str, requested: list[str]) -> list[str]:
+    from lakehouse_assets.maintenance_jobs import project_table_keys, selected_tables
+
+    return selected_tables(requested, list_tables(spark, root, project_table_keys()))
+
+
+HEADER = f"{'table':<26} {'files before':>12} {'files after':>11} {'bytes before':>14} {'bytes after':>13}  "
+
+
+def report_line(key: str, report: MaintenanceReport) -> str:
+    if report.operation == "VACUUM":
+        before, after = report.storage_before, report.storage_after
+        numbers = (before.files, after.files, before.bytes, after.bytes)
+        note = f"{report.files_removed} deleted, retention {report.retention_hours} h"
+    else:
+        numbers = (report.before.num_files, report.after.num_files, report.before.size_bytes, report.after.size_bytes)
+        note = f"Z-order by {', '.join(report.zorder_by)}" if report.zorder_by else "compaction"
+    return f"{key:<26} {numbers[0]:>12,} {numbers[1]:>11,} {numbers[2]:>14,} {numbers[3]:>13,}  {note}"
+
+
+def optimize_command(spark: SparkSession, root: str, requested: list[str], out: TextIO) -> int:
+    tables = _tables(spark, root, requested)
+    print(f"OPTIMIZE {len(tables)} table(s) under {root}", file=out)
+    print(HEADER + "note", file=out)
+    for key in tables:
+        print(report_line(key, optimize_table(spark, table_uri(root, key), ZORDER_BY.get(key, ()))), file=out, flush=True)
+    return 0
+
+
+def vacuum_command(
+    spark: SparkSession, root: str, requested: list[str], retention_hours: int, force: bool, out: TextIO
+) -> int:
+    tables = _tables(spark, root, requested)
+    if not force:
+        # All tables are checked before the first is vacuumed, so a refusal leaves none half done.
+        for key in tables:
+            check_vacuum_retention(spark, table_uri(root, key), retention_hours)
+    print(f"VACUUM {len(tables)} table(s) under {root}, keeping {retention_hours} h of history "
+          "(files on storage, referenced or not)", file=out)
+    print(HEADER + "note", file=out)
+    for key in tables:
+        print(report_line(key, vacuum_table(spark, table_uri(root, key), retention_hours, force)), file=out, flush=True)
+    return 0
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    spark, root = _session()
+    try:
+        return optimize_command(spark, root, args.tables, sys.stdout)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"lakehouse optimize: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_vacuum(args: argparse.Namespace) -> int:
+    from lakehouse_assets.settings import get_settings
+
+    retention = get_settings().vacuum_retention_hours if args.retention_hours is None else args.retention_hours
+    spark, root = _session()
+    try:
+        return vacuum_command(spark, root, args.tables, retention, args.force, sys.stdout)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"lakehouse vacuum: {exc}", file=sys.stderr)
+        return 2
