@@ -30,7 +30,9 @@ def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_e
     for key in keys:
         node = graph.get(key)
         assert node.group_name == key.path[0] and key.path[0] in LAYERS
-        assert node.description
+        assert node.description and "one row per" in node.description.lower(), key  # states its grain
+        assert node.owners == ["team:data-platform"] and node.kinds == {"spark", "delta"}
+        assert node.tags["layer"] == key.path[0] and len(node.code_version) == 12
         if node.partitions_def is not None:
             assert node.metadata.get("partition_expr"), key
             assert node.backfill_policy is not None and node.backfill_policy.max_partitions_per_run is None
@@ -71,3 +73,12 @@ def test_one_job_per_calendar_covers_every_asset_once():
     covered = [key for name in ("daily_lakehouse_job", "weekly_sales_job", "monthly_sales_job")
                for key in defs.resolve_job_def(name).asset_layer.selected_asset_keys]
     assert sorted(covered) == sorted(graph.get_all_asset_keys())
+
+
+def test_a_code_version_follows_the_source_of_the_transform_that_computes_the_table():
+    from lakehouse_assets.assets.presentation import code_version
+    from lakehouse_assets.transforms.gold import periods, sales
+
+    graph = defs.resolve_asset_graph()
+    daily, weekly = graph.get(AssetKey(["gold", "daily_sales_summary"])), graph.get(AssetKey(["gold", "weekly_sales_summary"]))
+    assert daily.code_version == code_version(sales) != weekly.code_version == code_version(periods)

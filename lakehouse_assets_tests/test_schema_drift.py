@@ -69,6 +69,12 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
         result = materialize(ALL, resources=resources, instance=instance, tags=window(start, end))
         assert result.success
         assert [(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed] == warned
+    # Pipeline metrics of the last run (days 4-5: T4, T5, and T6 which is quarantined).
+    silver_metadata = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("silver_layer")}
+    transactions = silver_metadata["silver/transactions"]
+    assert (transactions["rows_in"].value, transactions["rows_quarantined"].value, transactions["rows_written"].value) == (3, 1, 2)
+    assert transactions["quarantine_rate"].value == 0.3333 and transactions["compute_and_write_seconds"].value > 0
+    assert silver_metadata["silver/quarantine"]["bronze_rows_in"].value == 7  # 3 transactions + 2 customers + 2 products
     # A dropped contract column is what contract_columns_present is for: it fails, naming the
     # column, and its blocking stops silver for that day.
     dropped = materialize(ALL, resources=resources, instance=instance, partition_key="2024-01-03", raise_on_error=False)

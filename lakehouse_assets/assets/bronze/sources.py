@@ -8,7 +8,8 @@ from datetime import date, datetime, timezone
 from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, asset
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.constants import BRONZE, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import BUSINESS_KEYS, INGEST_DATE_COLUMN, SOURCES, LandingFile
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone
@@ -49,7 +50,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         metadata={"partition_expr": INGEST_DATE_COLUMN, "business_key": BUSINESS_KEYS[source]},
-        kinds=TABLE_KINDS,
+        **presentation(BRONZE, read_drop),
         description=(
             f"Raw {source} exactly as landed, one row per landed record (malformed records kept "
             f"with their raw text in _corrupt_record), partitioned by landing date "

@@ -15,7 +15,8 @@ from dagster import (
 from pyspark.sql import DataFrame
 
 from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
-from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.transforms.bronze import union_all
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers
@@ -24,7 +25,7 @@ RFM_WINDOW_DAYS = 90
 
 
 @asset(
-    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=GOLD_AUTOMATION, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=GOLD_AUTOMATION, **presentation(GOLD, dim_customers),
     ins={"customers": AssetIn(key=AssetKey([SILVER, "customers"]), partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "customer_id"},
 )
@@ -38,7 +39,7 @@ def gold_dim_customers(customers: DataFrame) -> DataFrame:
 
 
 @asset(
-    key_prefix=GOLD, name="customer_segments", group_name=GOLD, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="customer_segments", group_name=GOLD, **presentation(GOLD, customer_segments),
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "as_of_date"},
     ins={"transactions": AssetIn(key=AssetKey([SILVER, "transactions"]), partition_mapping=AllPartitionMapping())},

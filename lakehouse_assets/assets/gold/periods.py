@@ -4,7 +4,8 @@ from dagster import AssetIn, AssetKey, BackfillPolicy, TimeWindowPartitionMappin
 from pyspark.sql import DataFrame
 
 from lakehouse_assets.automation import GOLD_AUTOMATION
-from lakehouse_assets.constants import GOLD, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import GOLD
 from lakehouse_assets.partitions import monthly_partitions, weekly_partitions
 from lakehouse_assets.transforms.gold.periods import monthly_sales_summary, weekly_sales_summary
 
@@ -14,7 +15,7 @@ _DAYS_OF_PERIOD = AssetIn(key=DAILY, partition_mapping=TimeWindowPartitionMappin
 
 
 @asset(
-    key_prefix=GOLD, name="weekly_sales_summary", group_name=GOLD, automation_condition=GOLD_AUTOMATION, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="weekly_sales_summary", group_name=GOLD, automation_condition=GOLD_AUTOMATION, **presentation(GOLD, weekly_sales_summary),
     partitions_def=weekly_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "week_start"}, ins={"daily": _DAYS_OF_PERIOD},
 )
@@ -28,7 +29,7 @@ def gold_weekly_sales_summary(daily: DataFrame) -> DataFrame:
 
 
 @asset(
-    key_prefix=GOLD, name="monthly_sales_summary", group_name=GOLD, automation_condition=GOLD_AUTOMATION, kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="monthly_sales_summary", group_name=GOLD, automation_condition=GOLD_AUTOMATION, **presentation(GOLD, monthly_sales_summary),
     partitions_def=monthly_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "month_start"}, ins={"daily": _DAYS_OF_PERIOD},
 )

@@ -4,14 +4,15 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, BackfillPolicy, Ti
 from pyspark.sql import DataFrame
 
 from lakehouse_assets.automation import gold_automation
-from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance
 
 
 @asset(
-    key_prefix=GOLD, name="product_performance", group_name=GOLD, automation_condition=gold_automation(ignore_updates_of=[AssetKey([GOLD, "dim_products"])]), kinds=TABLE_KINDS,
+    key_prefix=GOLD, name="product_performance", group_name=GOLD, automation_condition=gold_automation(ignore_updates_of=[AssetKey([GOLD, "dim_products"])]), **presentation(GOLD, product_performance),
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "transaction_date"},
     ins={

@@ -5,7 +5,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
-from lakehouse_assets.constants import GOLD, SILVER, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products
@@ -18,7 +19,7 @@ SILVER_TRANSACTIONS = AssetKey([SILVER, "transactions"])
     key_prefix=GOLD,
     name="dim_products",
     group_name=GOLD, automation_condition=GOLD_AUTOMATION,
-    kinds=TABLE_KINDS,
+    **presentation(GOLD, dim_products),
     ins={"products": AssetIn(key=SILVER_PRODUCTS, partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "product_id"},
 )
@@ -36,7 +37,7 @@ def gold_dim_products(products: DataFrame) -> DataFrame:
     key_prefix=GOLD,
     name="daily_sales_summary",
     group_name=GOLD, automation_condition=gold_automation(ignore_updates_of=[SILVER_PRODUCTS]),
-    kinds=TABLE_KINDS,
+    **presentation(GOLD, daily_sales_summary),
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "transaction_date"},

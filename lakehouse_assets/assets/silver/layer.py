@@ -12,16 +12,22 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.automation import SILVER_AUTOMATION
-from lakehouse_assets.constants import BRONZE, SILVER, TABLE_KINDS
+from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.constants import BRONZE, SILVER
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.rules import RULES
+from lakehouse_assets import rules as rules_module
+from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
 from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, raise_on_fatal, split
+from lakehouse_assets.transforms.silver.quality import quarantine_failures
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
 QUARANTINE_KEY = AssetKey([SILVER, "quarantine"])
 BRONZE_KEYS: dict[str, AssetKey] = {source: AssetKey([BRONZE, source]) for source in SOURCES}
 
+# Silver's four tables come from one step; any of these modules changing changes all four.
+SILVER_MODULES = (pipeline, typed, parsing, standardize, quality, dedupe, rules_module)
 SILVER_TABLE_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
 GRAINS = {
@@ -43,7 +49,7 @@ def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
             # re-reading whole tables (README: "Time travel, restore and change data feed").
             "delta_table_properties": SILVER_TABLE_PROPERTIES,
         },
-        kinds=TABLE_KINDS,
+        **presentation(SILVER, *SILVER_MODULES),
         automation_condition=SILVER_AUTOMATION,
     )
 
@@ -81,6 +87,7 @@ def silver_layer(
     bronze = {TRANSACTIONS: bronze_transactions, CUSTOMERS: bronze_customers, PRODUCTS: bronze_products}
     persisted: list[DataFrame] = []
     quarantine: list[DataFrame] = []
+    rows_in_total = 0
     # Dimensions first: transactions are checked against the customers and products they name,
     # read back whole after this run's slice is written (later partitions count too).
     for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
@@ -94,7 +101,17 @@ def silver_layer(
         earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
         result = split(evaluated, source, earlier)
         quarantine.append(result.quarantine)
-        yield Output(result.silver, output_name=source)
-    yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine")
+        # Counted on the persisted frame (a memory scan), so the UI can plot rows in and the
+        # rule-quarantine rate per materialization next to the rows the IO manager wrote.
+        rows_in = evaluated.count()
+        rejected = evaluated.where(F.size(quarantine_failures(RULES[source])) > 0).count()
+        rows_in_total += rows_in
+        yield Output(result.silver, output_name=source, metadata={
+            "rows_in": rows_in,
+            "rows_quarantined": rejected,
+            "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
+        })
+    yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine",
+                 metadata={"bronze_rows_in": rows_in_total})
     for frame in persisted:
         frame.unpersist()
