@@ -30,7 +30,19 @@ setup(
         "deploy": ["dagster-postgres==0.29.27"],
         # moto's server mode is the S3-compatible server the S3 tests start on 127.0.0.1;
         # dagster-postgres lets the tests validate the compose deployment's dagster.yaml.
-        "dev": ["pytest>=8", "deltalake==1.6.6", "moto[server]>=5.1", "dagster-postgres==0.29.27"],
+        # The monitoring dashboard (lakehouse dashboard): reads the Delta tables with delta-rs, no JVM.
+        "dashboard": ["streamlit>=1.40", "altair>=5", "deltalake==1.6.6"],
+        # Playwright drives Debian's /usr/bin/chromium in the browser tests (its own browser
+        # downloads are not used); the dashboard's packages so its tests run too.
+        "dev": [
+            "pytest>=8",
+            "deltalake==1.6.6",
+            "moto[server]>=5.1",
+            "dagster-postgres==0.29.27",
+            "playwright>=1.48",
+            "streamlit>=1.40",
+            "altair>=5",
+        ],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},
 )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lakehouse_assets import demo, landing_cli, maintenance_cli, timetravel_cli
+    from lakehouse_assets import dashboard_cli, demo, landing_cli, maintenance_cli, timetravel_cli
     from lakehouse_assets.generator import cli as generator_cli
 
     parser = argparse.ArgumentParser(
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     landing_cli.register(subparsers)
     timetravel_cli.register(subparsers)
     maintenance_cli.register(subparsers)
+    dashboard_cli.register(subparsers)
     return parser
 
 

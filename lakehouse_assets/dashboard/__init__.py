@@ -1,0 +1,1 @@
+"""The monitoring dashboard (`lakehouse dashboard`, extra `[dashboard]`): Streamlit over delta-rs, no JVM."""
