@@ -28,12 +28,14 @@ setup(
     extras_require={
         # The docker-compose deployment keeps Dagster's storage in Postgres.
         "deploy": ["dagster-postgres==0.29.27"],
-        # moto's server mode is the S3-compatible server the S3 tests start on 127.0.0.1;
-        # dagster-postgres lets the tests validate the compose deployment's dagster.yaml.
         # The monitoring dashboard (lakehouse dashboard): reads the Delta tables with delta-rs, no JVM.
         "dashboard": ["streamlit>=1.40", "altair>=5", "deltalake==1.6.6"],
-        # Playwright drives Debian's /usr/bin/chromium in the browser tests (its own browser
-        # downloads are not used); the dashboard's packages so its tests run too.
+        # bench/run.py: psutil samples the driver's and the JVM's memory; matplotlib draws scaling.png.
+        "bench": ["matplotlib>=3.8", "psutil>=5.9"],
+        # Tests: moto's server mode is the S3-compatible server the S3 tests start on 127.0.0.1;
+        # dagster-postgres validates the compose deployment's dagster.yaml; Playwright drives
+        # Debian's /usr/bin/chromium in the browser tests (its own browser downloads are not used);
+        # the dashboard's and the benchmark's packages, so their tests and smoke run too.
         "dev": [
             "pytest>=8",
             "deltalake==1.6.6",
@@ -42,6 +44,8 @@ setup(
             "playwright>=1.48",
             "streamlit>=1.40",
             "altair>=5",
+            "matplotlib>=3.8",
+            "psutil>=5.9",
         ],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},

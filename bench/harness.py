@@ -1,0 +1,112 @@
+"""Runs one measurement in a fresh subprocess, with its own tables, landing zone and Dagster instance.
+
+Every measurement is a new Python process (and so a new JVM), so interpreter start, imports and the
+JVM's warm-up are paid the same way by everything compared. The child's stdout and stderr go to a
+log file; its result is the JSON object it writes to `--result`.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+FIRST_DAY = "2024-01-01"
+
+
+class MeasurementFailed(RuntimeError):
+    """A measurement process exited non-zero or timed out; the message ends with its log's tail."""
+
+
+@dataclass
+class Harness:
+    logs: Path  # one <name>.log and <name>.json per measurement
+    work: Path  # scratch space for drops, tables and Dagster instances
+    timeout: float  # seconds one measurement may take
+    keep: bool = False
+    counter: dict = field(default_factory=dict)
+
+    def scratch(self, name: str) -> Path:
+        folder = self.work / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        return folder
+
+    def discard(self, folder: Path) -> None:
+        if not self.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def run(self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result") -> dict:
+        """Runs `bench/<script>` with `args`; returns its result plus wall time and the load before it.
+
+        The child writes its JSON result to the file given with `result_flag`.
+        """
+        self.counter[name] = self.counter.get(name, 0) + 1
+        stem = name if self.counter[name] == 1 else f"{name}-{self.counter[name]}"
+        log, result_file = self.logs / f"{stem}.log", self.logs / f"{stem}.json"
+        result_file.unlink(missing_ok=True)
+        load_before = round(os.getloadavg()[0], 2)
+        progress(f"{stem}: running bench/{script} (log {log})")
+        started = time.perf_counter()
+        with open(log, "wb") as output:
+            # A session of its own, so a timeout stops the child and its JVM together.
+            child = subprocess.Popen(
+                [sys.executable, str(BENCH / script), *args, result_flag, str(result_file)],
+                cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+            try:
+                code = child.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                stop_group(child)
+                raise MeasurementFailed(f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}") from None
+            except BaseException:
+                stop_group(child)
+                raise
+        wall = round(time.perf_counter() - started, 2)
+        if code != 0 or not result_file.exists():
+            raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")
+        progress(f"{stem}: done in {wall:.1f} s")
+        return {**json.loads(result_file.read_text()), "wall_seconds": wall, "load_1m_before": load_before, "log": str(log)}
+
+
+def lakehouse_env(work: Path, landing: Path) -> dict[str, str]:
+    """The environment of a measurement: tables and Dagster instance under `work`, local Spark."""
+    home = work / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    return {
+        **os.environ,
+        "LAKEHOUSE_ROOT": str(work / "tables"),
+        "LAKEHOUSE_LANDING_ROOT": str(landing),
+        "DAGSTER_HOME": str(home),
+        "LAKEHOUSE_START_DATE": FIRST_DAY,
+        "LAKEHOUSE_SPARK_MASTER": "local[*]",
+        "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "stopped",
+    }
+
+
+def stop_group(child: subprocess.Popen) -> None:
+    if child.poll() is not None:
+        return
+    os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    text = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return "\n".join(f"    | {line}" for line in text[-lines:])
+
+
+def progress(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,203 @@
+"""One measurement: bronze → silver → daily gold for a day range as a plain PySpark script.
+
+    python bench/plain_pipeline.py --start 2024-01-01 [--end 2024-01-01] [--result FILE]
+
+The baseline of the orchestration-overhead comparison: the project's own pure transforms, called
+as the assets call them, written with plain `df.write.format("delta")` — no Dagster, no IO manager,
+no checks. Dagster is not even imported: the `lakehouse_assets` package is registered without
+running its `__init__` (which builds the Definitions), and the result says `dagster_imported`.
+Tables go under $LAKEHOUSE_ROOT, drops are read from $LAKEHOUSE_LANDING_ROOT (local folders).
+"""
+
+import argparse
+import importlib.util
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from probe import MemorySampler, emit, pipeline_result
+
+
+def register_package_without_definitions() -> None:
+    spec = importlib.util.find_spec("lakehouse_assets")
+    if spec is None:
+        raise SystemExit("lakehouse_assets is not installed; run: .venv/bin/pip install -e '.[dev]'")
+    sys.modules["lakehouse_assets"] = importlib.util.module_from_spec(spec)
+
+
+register_package_without_definitions()
+
+from pyspark import StorageLevel  # noqa: E402
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, LandingFile  # noqa: E402
+from lakehouse_assets.rules import RULES  # noqa: E402
+from lakehouse_assets.settings import get_settings  # noqa: E402
+from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop, union_all  # noqa: E402
+from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
+from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
+from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
+from lakehouse_assets.transforms.silver.pipeline import evaluate_source, raise_on_fatal, split  # noqa: E402
+from lakehouse_assets.transforms.silver.quality import quarantine_failures  # noqa: E402
+
+# The same as lakehouse_assets/resources/landing.py and assets/gold/customers.py, which import Dagster.
+FORMAT_BY_EXTENSION = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
+RFM_WINDOW_DAYS = 90
+SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
+
+
+def plain_session(master: str) -> SparkSession:
+    """The session `build_spark_session` gives the Dagster runs (bench/run.py compares the two confs)."""
+    from delta import configure_spark_with_delta_pip
+
+    conf = {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.databricks.delta.snapshotPartitions": "4",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.memory": "2g",
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    }
+    if master.startswith("local"):
+        conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
+    builder = SparkSession.builder.master(master).appName("lakehouse_plain_bench")
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = configure_spark_with_delta_pip(builder).getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    return session
+
+
+def drop_files(landing: Path, source: str, day: date) -> list[LandingFile]:
+    folder = landing / source / day.isoformat()
+    paths = sorted(folder.iterdir()) if folder.is_dir() else []
+    return [
+        LandingFile(str(path.resolve()), path.name, FORMAT_BY_EXTENSION[path.suffix.lower()], path.stat().st_size, day,
+                    f"{source}/{day.isoformat()}/{path.name}")
+        for path in paths
+        if path.is_file() and path.suffix.lower() in FORMAT_BY_EXTENSION and not path.name.startswith(("_", "."))
+        and path.stat().st_size > 0
+    ]
+
+
+def first_line(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.readline().decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+class PlainLakehouse:
+    """Tables at `<root>/<layer>/<table>`, each day-range slice replaced with `replaceWhere`."""
+
+    def __init__(self, spark: SparkSession, root: str, landing: Path, start: date, end: date, late_days: int) -> None:
+        self.spark, self.root, self.landing = spark, root.rstrip("/"), landing
+        self.start, self.end, self.late_days = start, end + timedelta(days=1), late_days  # [start, end)
+
+    def uri(self, layer: str, table: str) -> str:
+        return f"{self.root}/{layer}/{table}"
+
+    def read(self, layer: str, table: str) -> DataFrame:
+        return self.spark.read.format("delta").load(self.uri(layer, table))
+
+    def read_if_exists(self, layer: str, table: str) -> DataFrame | None:
+        from delta.tables import DeltaTable
+
+        return self.read(layer, table) if DeltaTable.isDeltaTable(self.spark, self.uri(layer, table)) else None
+
+    def between(self, column: str, start: date, end: date):
+        return (F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end))
+
+    def write(self, df: DataFrame, layer: str, table: str, column: str | None = None, properties: dict | None = None) -> None:
+        writer = df.write.format("delta").mode("overwrite")
+        for key, value in (properties or {}).items():
+            writer = writer.option(key, value)
+        if column is not None:
+            predicate = f"`{column}` >= DATE'{self.start}' AND `{column}` < DATE'{self.end}'"
+            writer = writer.partitionBy(column).option("replaceWhere", predicate)
+        writer.save(self.uri(layer, table))
+
+    def bronze(self) -> None:
+        days = [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
+        ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        run_id = f"plain-{uuid.uuid4()}"
+        for source in SOURCES:
+            files = [file for day in days for file in drop_files(self.landing, source, day)]
+            headers = {file.path: parse_csv_header(first_line(file.path)) for file in files if file.format == "csv"}
+            self.write(read_drop(self.spark, source, files, headers, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN)
+
+    def silver(self) -> None:
+        in_window = self.between(INGEST_DATE_COLUMN, self.start, self.end)
+        bronze = {source: self.read("bronze", source).where(in_window) for source in SOURCES}
+        persisted, quarantine = [], []
+        for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
+            references = {}
+            if source == TRANSACTIONS:
+                references = {"customers": self.read_if_exists("silver", CUSTOMERS), "products": self.read_if_exists("silver", PRODUCTS)}
+            evaluated = evaluate_source(bronze[source], source, **references).persist(StorageLevel.MEMORY_AND_DISK)
+            persisted.append(evaluated)
+            raise_on_fatal(evaluated, source, RULES[source])
+            existing = self.read_if_exists("silver", source)
+            earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(self.start))
+            result = split(evaluated, source, earlier)
+            quarantine.append(result.quarantine)
+            # The silver asset counts these for its metadata; the same work here.
+            evaluated.count()
+            evaluated.where(F.size(quarantine_failures(RULES[source])) > 0).count()
+            self.write(result.silver, "silver", source, INGEST_DATE_COLUMN, SILVER_PROPERTIES)
+        self.write(union_all(quarantine), "silver", "quarantine", INGEST_DATE_COLUMN, SILVER_PROPERTIES)
+        for frame in persisted:
+            frame.unpersist()
+
+    def gold(self) -> None:
+        late_end = self.end + timedelta(days=self.late_days)
+        transactions = self.read("silver", TRANSACTIONS)
+        self.write(dim_customers(self.read("silver", CUSTOMERS)), "gold", "dim_customers")
+        self.write(dim_products(self.read("silver", PRODUCTS)), "gold", "dim_products")
+        sales = transactions.where(self.between(INGEST_DATE_COLUMN, self.start, late_end))
+        sales = sales.where(self.between("transaction_date", self.start, self.end))
+        self.write(daily_sales_summary(sales, self.read("silver", PRODUCTS)), "gold", "daily_sales_summary", "transaction_date")
+        trailing = transactions.where(self.between(INGEST_DATE_COLUMN, self.start - timedelta(days=TRAILING_DAYS - 1), late_end))
+        performance = product_performance(trailing, self.read("gold", "dim_products"), self.start.isoformat(), self.end.isoformat())
+        self.write(performance, "gold", "product_performance", "transaction_date")
+        as_of_days = [(self.start + timedelta(days=n)).isoformat() for n in range((self.end - self.start).days)]
+        segments = union_all([customer_segments(transactions, as_of, RFM_WINDOW_DAYS) for as_of in as_of_days])
+        self.write(segments, "gold", "customer_segments", "as_of_date")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day")
+    parser.add_argument("--end", type=date.fromisoformat, help="last day (default: --start)")
+    parser.add_argument("--result", type=Path, help="also write the JSON result here")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    with MemorySampler() as sampler:
+        started = time.time()
+        spark = plain_session(settings.spark_master)
+        spark_ready = time.time()
+        lakehouse = PlainLakehouse(spark, settings.lakehouse_root, Path(settings.landing_root), args.start,
+                                   args.end or args.start, settings.late_arrival_days)
+        windows, seconds = {}, {}
+        for layer, build in (("bronze", lakehouse.bronze), ("silver", lakehouse.silver), ("gold", lakehouse.gold)):
+            layer_started = time.time()
+            build()
+            windows[layer] = [(layer_started, time.time())]
+            seconds[layer] = time.time() - layer_started
+        finished = time.time()
+    emit(pipeline_result(
+        spark, sampler, Path(settings.lakehouse_root), windows, seconds,
+        mode="plain", start=args.start.isoformat(), end=(args.end or args.start).isoformat(), runs=1,
+        spark_start_seconds=round(spark_ready - started, 2), pipeline_seconds=round(finished - spark_ready, 2),
+        dagster_imported="dagster" in sys.modules,
+    ), args.result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
