@@ -31,6 +31,8 @@ class Harness:
     timeout: float  # seconds one measurement may take
     keep: bool = False
     counter: dict = field(default_factory=dict)
+    running: set = field(default_factory=set)  # children not yet finished, for stop_all
+    stopped: bool = False
 
     def scratch(self, name: str) -> Path:
         folder = self.work / name
@@ -43,11 +45,19 @@ class Harness:
         if not self.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
+    def stop_all(self) -> None:
+        """Stops every measurement still running (each with its JVM) and refuses new ones: the benchmark was interrupted."""
+        self.stopped = True
+        for child in list(self.running):
+            stop_group(child)
+
     def run(self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result") -> dict:
         """Runs `bench/<script>` with `args`; returns its result plus wall time and the load before it.
 
         The child writes its JSON result to the file given with `result_flag`.
         """
+        if self.stopped:
+            raise MeasurementFailed(f"{name} not started: the benchmark was interrupted")
         self.counter[name] = self.counter.get(name, 0) + 1
         stem = name if self.counter[name] == 1 else f"{name}-{self.counter[name]}"
         log, result_file = self.logs / f"{stem}.log", self.logs / f"{stem}.json"
@@ -61,14 +71,17 @@ class Harness:
                 [sys.executable, str(BENCH / script), *args, result_flag, str(result_file)],
                 cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
+            self.running.add(child)
             try:
                 code = child.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 stop_group(child)
                 raise MeasurementFailed(f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}") from None
             except BaseException:
-                stop_group(child)
+                self.stop_all()
                 raise
+            finally:
+                self.running.discard(child)
         wall = round(time.perf_counter() - started, 2)
         if code != 0 or not result_file.exists():
             raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from harness import FIRST_DAY, REPO, Harness, lakehouse_env
 
-SENSOR_INTERVAL_S = 30  # landing_drops and the automation sensor (lakehouse_assets/sensors.py)
-
 
 class PartFailed(RuntimeError):
     """A part ran but its result cannot be trusted (e.g. the compared pipelines did different work)."""

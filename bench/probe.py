@@ -21,8 +21,7 @@ LAYERS = ("bronze", "silver", "gold")
 VOLATILE_SPARK_CONF = (
     "spark.app.id", "spark.app.name", "spark.app.startTime", "spark.app.submitTime", "spark.driver.port",
     "spark.executor.id", "spark.repl.local.jars", "spark.files", "spark.jars", "spark.submit.pyFiles",
-    "spark.sql.warehouse.dir", "spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions",
-    "spark.app.initial.jar.urls", "spark.app.initial.file.urls", "spark.submit.deployMode",
+    "spark.sql.warehouse.dir", "spark.app.initial.jar.urls", "spark.app.initial.file.urls",
 )
 
 

@@ -121,6 +121,8 @@ def markdown(results: dict) -> str:
         f"Load average (1 min) at start {m['load_1m_at_start']}, at end {m['load_1m_at_end']}; each measurement's "
         "load before it is in latest.json. Every measurement is a fresh process (fresh JVM), Spark `local[*]`.", "",
     ]
+    if results["config"]["smoke"]:
+        lines += ["**Smoke run**: tiny sizes, and two measurements at a time, so these timings mean nothing.", ""]
     lines += _targets(results["targets"])
     if results.get("generate"):
         lines += _generate(results["generate"])
