@@ -20,7 +20,7 @@ from lakehouse_assets.rules import RULES
 from lakehouse_assets import rules as rules_module
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
 from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, raise_on_fatal, split
-from lakehouse_assets.transforms.silver.quality import quarantine_failures
+from lakehouse_assets.transforms.silver.quality import intake_counts
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
 QUARANTINE_KEY = AssetKey([SILVER, "quarantine"])
@@ -101,10 +101,9 @@ def silver_layer(
         earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
         result = split(evaluated, source, earlier)
         quarantine.append(result.quarantine)
-        # Counted on the persisted frame (a memory scan), so the UI can plot rows in and the
-        # rule-quarantine rate per materialization next to the rows the IO manager wrote.
-        rows_in = evaluated.count()
-        rejected = evaluated.where(F.size(quarantine_failures(RULES[source])) > 0).count()
+        # Counted on the persisted frame (one memory scan for both), so the UI can plot rows in and
+        # the rule-quarantine rate per materialization next to the rows the IO manager wrote.
+        rows_in, rejected = intake_counts(evaluated, RULES[source])
         rows_in_total += rows_in
         yield Output(result.silver, output_name=source, metadata={
             "rows_in": rows_in,

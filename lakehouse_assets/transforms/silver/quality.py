@@ -52,6 +52,15 @@ def quarantine_failures(rules: Sequence[Rule]) -> Column:
     return _only(FAILED_RULES, _names(rules, "quarantine"))
 
 
+def intake_counts(evaluated: DataFrame, rules: Sequence[Rule]) -> tuple[int, int]:
+    """(records evaluated, records failing a quarantine rule), in one pass over `evaluated`."""
+    row = evaluated.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.count_if(F.size(quarantine_failures(rules)) > 0).alias("rejected"),
+    ).first()
+    return int(row["rows"]), int(row["rejected"] or 0)
+
+
 def fatal_failures(rules: Sequence[Rule]) -> Column:
     return _only(FAILED_RULES, _names(rules, "fail"))
 

@@ -8,7 +8,7 @@ from pyspark import StorageLevel
 from lakehouse_assets.contracts import TRANSACTIONS
 from lakehouse_assets.rules import RULES, Rule
 from lakehouse_assets.transforms.silver.pipeline import evaluate_source, raise_on_fatal, split
-from lakehouse_assets.transforms.silver.quality import FailRuleViolation
+from lakehouse_assets.transforms.silver.quality import FailRuleViolation, intake_counts
 from lakehouse_assets_tests.transforms.silver.support import (
     bronze_frame,
     bronze_row,
@@ -79,3 +79,8 @@ def test_warn_and_quarantine_rules_from_outside_the_catalogue(evaluated):
         "malformed": (["malformed_record"], "malformed_record: the landed line could not be parsed as a record"),
     }
     assert outcome.kept("big-and-late")["transaction_date"] == date(2024, 1, 1)
+
+
+def test_intake_counts_counts_rows_and_rule_rejects_in_one_pass(evaluated):
+    # 'fail' and 'warn' rules reject nothing; the cash-online row and the malformed line are rejected.
+    assert intake_counts(evaluated, RULES_WITH_EXTRAS) == (7, 2)
