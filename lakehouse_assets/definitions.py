@@ -1,6 +1,7 @@
 """The one Definitions object. The environment is chosen here, once, from the settings."""
 
 import os
+import sys
 
 from dagster import DefaultSensorStatus, Definitions, EnvVar, in_process_executor
 
@@ -44,6 +45,21 @@ def build_spark_resource(settings: Settings, credentials: dict) -> SparkResource
         s3_region=settings.s3_region,
         **{f"s3_{name}": value for name, value in credentials.items()},
     )
+
+
+def cli_spark_session(settings: Settings):
+    """The SparkSession of a `lakehouse` command run outside Dagster: the runs' own resource, with the
+    S3 keys read now. While the JVM starts (it inherits file descriptor 1 and writes Ivy's resolution
+    report there), stdout goes to stderr, so a command's stdout carries only its own output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        return build_spark_resource(settings, s3_credentials(settings, resolved=True)).get_session()
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def build_resources(settings: Settings) -> dict:

@@ -6,15 +6,7 @@ from typing import TextIO
 
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.maintenance import (
-    ZORDER_BY,
-    MaintenanceReport,
-    check_vacuum_retention,
-    list_tables,
-    optimize_table,
-    table_uri,
-    vacuum_table,
-)
+from lakehouse_assets import maintenance as delta
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,24 +44,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _session() -> tuple[SparkSession, str]:
-    from lakehouse_assets.definitions import build_spark_resource, s3_credentials
+    from lakehouse_assets.definitions import cli_spark_session
     from lakehouse_assets.settings import get_settings
 
     settings = get_settings()
-    spark = build_spark_resource(settings, s3_credentials(settings, resolved=True)).get_session()
-    return spark, settings.lakehouse_root
+    return cli_spark_session(settings), settings.lakehouse_root
 
 
 def _tables(spark: SparkSession, root: str, requested: list[str]) -> list[str]:
     from lakehouse_assets.maintenance_jobs import project_table_keys, selected_tables
 
-    return selected_tables(requested, list_tables(spark, root, project_table_keys()))
+    return selected_tables(requested, delta.list_tables(spark, root, project_table_keys()))
 
 
 HEADER = f"{'table':<26} {'files before':>12} {'files after':>11} {'bytes before':>14} {'bytes after':>13}  "
 
 
-def report_line(key: str, report: MaintenanceReport) -> str:
+def report_line(key: str, report: delta.MaintenanceReport) -> str:
     if report.operation == "VACUUM":
         before, after = report.storage_before, report.storage_after
         numbers = (before.files, after.files, before.bytes, after.bytes)
@@ -85,7 +76,8 @@ def optimize_command(spark: SparkSession, root: str, requested: list[str], out: 
     print(f"OPTIMIZE {len(tables)} table(s) under {root}", file=out)
     print(HEADER + "note", file=out)
     for key in tables:
-        print(report_line(key, optimize_table(spark, table_uri(root, key), ZORDER_BY.get(key, ()))), file=out, flush=True)
+        report = delta.optimize_table(spark, delta.table_uri(root, key), delta.ZORDER_BY.get(key, ()))
+        print(report_line(key, report), file=out, flush=True)
     return 0
 
 
@@ -96,12 +88,13 @@ def vacuum_command(
     if not force:
         # All tables are checked before the first is vacuumed, so a refusal leaves none half done.
         for key in tables:
-            check_vacuum_retention(spark, table_uri(root, key), retention_hours)
+            delta.check_vacuum_retention(spark, delta.table_uri(root, key), retention_hours)
     print(f"VACUUM {len(tables)} table(s) under {root}, keeping {retention_hours} h of history "
           "(files on storage, referenced or not)", file=out)
     print(HEADER + "note", file=out)
     for key in tables:
-        print(report_line(key, vacuum_table(spark, table_uri(root, key), retention_hours, force)), file=out, flush=True)
+        report = delta.vacuum_table(spark, delta.table_uri(root, key), retention_hours, force)
+        print(report_line(key, report), file=out, flush=True)
     return 0
 
 

@@ -5,11 +5,9 @@ commands take it from there. Thin wrappers over `lakehouse_assets.timetravel`.
 """
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 
 from lakehouse_assets import timetravel
 
@@ -182,29 +180,12 @@ def _command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
 def _open(table: str):
     """The table's uri (checked without Spark first) and the SparkSession to read it with."""
-    from lakehouse_assets.definitions import build_spark_resource, s3_credentials
+    from lakehouse_assets.definitions import cli_spark_session
     from lakehouse_assets.settings import get_settings
 
     settings = get_settings()
     uri = timetravel.resolve_table(settings.lakehouse_root, table)
-    with _stdout_to_stderr():
-        spark = build_spark_resource(settings, s3_credentials(settings, resolved=True)).get_session()
-    return spark, uri
-
-
-@contextmanager
-def _stdout_to_stderr():
-    """Sends file descriptor 1 to stderr while Spark starts: the JVM inherits it and writes Ivy's
-    resolution report and its own console output there, so stdout carries only the command's output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+    return cli_spark_session(settings), uri
 
 
 def _positive(text: str) -> int:
