@@ -68,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.time()
         from dagster import DagsterInstance
 
-        from lakehouse_assets import defs
+        from lakehouse_assets.definitions import build_definitions
         from lakehouse_assets.settings import get_settings
 
+        # Built from this measurement's environment (not the package's import-time `defs`), so that
+        # an inline run (bench/harness.py) gets its own tables and landing zone.
+        defs = build_definitions(get_settings())
         job = defs.resolve_job_def("daily_lakehouse_job") if args.job == "daily" else assets_only_job(defs)
         imported = time.time()
         # The resource's own session, started before the first run so that it is not booked to the

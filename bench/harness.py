@@ -3,8 +3,14 @@
 Every measurement is a new Python process (and so a new JVM), so interpreter start, imports and the
 JVM's warm-up are paid the same way by everything compared. The child's stdout and stderr go to a
 log file; its result is the JSON object it writes to `--result`.
+
+`inline=True` (the smoke configuration) runs each measurement's `main()` in this process instead,
+with the measurement's environment and working folder swapped in for the call: every measurement
+shares this process's one JVM, so the whole smoke costs one Spark start. Its timings mean nothing.
 """
 
+import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -12,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +37,7 @@ class Harness:
     work: Path  # scratch space for drops, tables and Dagster instances
     timeout: float  # seconds one measurement may take
     keep: bool = False
+    inline: bool = False  # run measurements in this process (one JVM for all): the smoke configuration
     counter: dict = field(default_factory=dict)
     running: set = field(default_factory=set)  # children not yet finished, for stop_all
     stopped: bool = False
@@ -65,15 +73,26 @@ class Harness:
         load_before = round(os.getloadavg()[0], 2)
         progress(f"{stem}: running bench/{script} (log {log})")
         started = time.perf_counter()
+        if self.inline:
+            code = run_inline(script, [*args, result_flag, str(result_file)], env, cwd, log)
+        else:
+            code = self._run_child(stem, script, [*args, result_flag, str(result_file)], env, cwd, log)
+        wall = round(time.perf_counter() - started, 2)
+        if code != 0 or not result_file.exists():
+            raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")
+        progress(f"{stem}: done in {wall:.1f} s")
+        return {**json.loads(result_file.read_text()), "wall_seconds": wall, "load_1m_before": load_before, "log": str(log)}
+
+    def _run_child(self, stem: str, script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
         with open(log, "wb") as output:
             # A session of its own, so a timeout stops the child and its JVM together.
             child = subprocess.Popen(
-                [sys.executable, str(BENCH / script), *args, result_flag, str(result_file)],
+                [sys.executable, str(BENCH / script), *argv],
                 cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
             self.running.add(child)
             try:
-                code = child.wait(timeout=self.timeout)
+                return child.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 stop_group(child)
                 raise MeasurementFailed(f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}") from None
@@ -82,11 +101,38 @@ class Harness:
                 raise
             finally:
                 self.running.discard(child)
-        wall = round(time.perf_counter() - started, 2)
-        if code != 0 or not result_file.exists():
-            raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")
-        progress(f"{stem}: done in {wall:.1f} s")
-        return {**json.loads(result_file.read_text()), "wall_seconds": wall, "load_1m_before": load_before, "log": str(log)}
+
+
+def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
+    """Calls `bench/<script>`'s `main(argv)` here, as if it were the child process; returns its exit code.
+
+    The process's environment and working folder are the measurement's for the call, and the
+    project's settings (read from the environment once per process) are re-read on both sides.
+    Python's stdout/stderr go to the log; the JVM's own output stays on this process's.
+    """
+    from lakehouse_assets.settings import get_settings
+
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    module = importlib.import_module(Path(script).stem)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    with open(log, "w") as output, contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
+        get_settings.cache_clear()
+        try:
+            return module.main(argv) or 0
+        except SystemExit as exit_:  # argparse, or a script that exits
+            return exit_.code if isinstance(exit_.code, int) else 1
+        except Exception:
+            traceback.print_exc()
+            return 1
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            os.chdir(saved_cwd)
+            get_settings.cache_clear()
 
 
 def lakehouse_env(work: Path, landing: Path) -> dict[str, str]:

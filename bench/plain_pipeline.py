@@ -21,6 +21,8 @@ from probe import MemorySampler, emit, pipeline_result
 
 
 def register_package_without_definitions() -> None:
+    if "lakehouse_assets" in sys.modules:  # run inline (bench/harness.py), in a process that has it already
+        return
     spec = importlib.util.find_spec("lakehouse_assets")
     if spec is None:
         raise SystemExit("lakehouse_assets is not installed; run: .venv/bin/pip install -e '.[dev]'")
@@ -41,7 +43,7 @@ from lakehouse_assets.transforms.gold.customers import customer_segments, dim_cu
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
 from lakehouse_assets.transforms.silver.pipeline import evaluate_source, raise_on_fatal, split  # noqa: E402
-from lakehouse_assets.transforms.silver.quality import quarantine_failures  # noqa: E402
+from lakehouse_assets.transforms.silver.quality import intake_counts  # noqa: E402
 
 # The same as lakehouse_assets/resources/landing.py and assets/gold/customers.py, which import Dagster.
 FORMAT_BY_EXTENSION = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
@@ -67,6 +69,10 @@ def plain_session(master: str) -> SparkSession:
     }
     if master.startswith("local"):
         conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        # Run inline (bench/harness.py): the process's one session, the one the Dagster runs beside it get.
+        return active
     builder = SparkSession.builder.master(master).appName("lakehouse_plain_bench")
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -147,8 +153,7 @@ class PlainLakehouse:
             result = split(evaluated, source, earlier)
             quarantine.append(result.quarantine)
             # The silver asset counts these for its metadata; the same work here.
-            evaluated.count()
-            evaluated.where(F.size(quarantine_failures(RULES[source])) > 0).count()
+            intake_counts(evaluated, RULES[source])
             self.write(result.silver, "silver", source, INGEST_DATE_COLUMN, SILVER_PROPERTIES)
         self.write(union_all(quarantine), "silver", "quarantine", INGEST_DATE_COLUMN, SILVER_PROPERTIES)
         for frame in persisted:

@@ -1,11 +1,12 @@
 """The lakehouse benchmark: generation, layers, orchestration overhead, backfill, sensor latency, scaling.
 
     .venv/bin/python bench/run.py                    # the full benchmark (hours on 2 cores; run it on an idle machine)
-    .venv/bin/python bench/run.py --smoke --out DIR  # tiny sizes, minutes: what CI runs so the harness cannot rot
+    .venv/bin/python bench/run.py --smoke --out DIR  # tiny sizes, one process: what CI runs so the harness cannot rot
 
 Each measurement runs in a fresh subprocess (bench/generate_day.py, bench/plain_pipeline.py,
 bench/dagster_pipeline.py, bench/drop_to_gold.py) with its own tables and Dagster instance under a
-temp folder. Results go to OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's
+temp folder; `--smoke` runs them one after the other inside this process instead (one JVM, one
+Spark start for all), since its timings mean nothing and only the code paths matter. Results go to OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's
 log to OUT/tmp/logs/. Targets are reported as met / missed, never asserted. Exits 1 if any part failed.
 """
 
@@ -15,7 +16,6 @@ import signal
 import sys
 import tempfile
 import traceback
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import report
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="lakehouse-bench-", dir=args.work_dir))
-    harness = Harness(logs=logs, work=work, timeout=args.timeout, keep=args.keep)
+    harness = Harness(logs=logs, work=work, timeout=args.timeout, keep=args.keep, inline=args.smoke)
     results = {
         "machine": report.machine(),
         "config": {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()},
@@ -92,16 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     if "sensor" in args.parts:
         chains.append(lambda: attempt(results, "sensor", lambda: sensor(harness, min(args.timeout, 1200))))
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C: the running measurements are stopped, the report written.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        if args.smoke:
-            # A smoke run proves the harness works; its timings mean nothing, so its independent chains
-            # of measurements share the machine and the smoke finishes in about half the time.
-            run_side_by_side(chains, harness)
-        else:
-            for chain in chains:
-                chain()
+        for chain in chains:
+            chain()
     finally:
+        signal.signal(signal.SIGTERM, previous_handler)  # main() may be called from a test
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         report.write(args.out, results, draw_chart="scaling" in args.parts)
@@ -110,22 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     for failure in results["failures"]:
         progress(f"FAILED {failure['part']}: {failure['error']}")
     return 1 if results["failures"] else 0
-
-
-def run_side_by_side(chains: list, harness: Harness) -> None:
-    with ThreadPoolExecutor(max_workers=len(chains)) as pool:
-        pending = {pool.submit(chain) for chain in chains}
-        try:
-            while pending:
-                # Waking every second lets this (main) thread run the SIGTERM handler, which Python
-                # runs nowhere else, even when the signal landed on a worker thread.
-                done, pending = wait(pending, timeout=1)
-                for chain in done:
-                    chain.result()
-        except BaseException:
-            # Before the pool joins its threads, which wait on the measurements they started.
-            harness.stop_all()
-            raise
 
 
 def measure_size(harness: Harness, args: argparse.Namespace, size: int, results: dict) -> None:
