@@ -229,3 +229,28 @@ def test_declared_table_properties_are_set_at_creation_and_on_existing_tables(sp
     spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'false')")
     _run(resources, instance, audited)
     assert _properties(spark, uri)["delta.enableChangeDataFeed"] == "true"
+
+
+@pytest.mark.parametrize("checksums", ["true", "false"])
+def test_table_health_metadata_equals_delta_detail_and_history(spark, resources, instance, table_root, checksums):
+    """Read from the commit's log files (checksums on) or from Spark jobs (off): the same numbers."""
+    key = "spark.databricks.delta.writeChecksumFile.enabled"
+    before = spark.conf.get(key, "true")
+    spark.conf.set(key, checksums)
+    try:
+        _run(resources, instance, events, partition="2024-01-02")
+        result = _run(resources, instance, events, start="2024-01-01", end="2024-01-03")
+    finally:
+        spark.conf.set(key, before)
+
+    metadata = result.asset_materializations_for_node("test__events")[0].metadata
+    table = DeltaTable.forPath(spark, f"{table_root}/test/events")
+    detail = table.detail().first()
+    commit = table.history(1).first()
+    assert metadata["num_files"].value == detail["numFiles"]
+    assert metadata["size_bytes"].value == detail["sizeInBytes"]
+    assert metadata["partition_count"].value == 3
+    assert metadata["delta_version"].value == commit["version"] == 2
+    assert metadata["delta_operation"].value == commit["operation"] == "WRITE"
+    assert metadata["rows_written"].value == int(commit["operationMetrics"]["numOutputRows"]) == 9
+    assert metadata["files_written"].value == int(commit["operationMetrics"]["numFiles"])
