@@ -16,35 +16,32 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from lakehouse_assets.processes import free_port, stop_process_group, wait_for_port  # noqa: E402
+
 WATCHED = ("bronze/transactions", "silver/transactions", "gold/daily_sales_summary", "gold/customer_segments")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
+def location_loaded(url: str) -> bool:
+    """Whether the webserver answers and every code location has loaded (so the sensors tick)."""
+    query = json.dumps({"query": "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"}).encode()
+    request = urllib.request.Request(f"{url}/graphql", data=query, headers={"Content-Type": "application/json"})
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        with urllib.request.urlopen(request, timeout=5) as response:
+            entries = json.load(response)["data"]["workspaceOrError"].get("locationEntries") or []
+    except (OSError, ValueError, KeyError):
+        return False
+    return bool(entries) and all(entry["loadStatus"] == "LOADED" for entry in entries)
 
 
 def committed(instance, key: str, day: str) -> float | None:
@@ -84,12 +81,7 @@ def main() -> int:
                        AWS_REGION="us-east-1", LAKEHOUSE_ROOT="s3a://lakehouse/tables", LAKEHOUSE_LANDING_ROOT="s3://landing")
             import boto3
 
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port, processes[-1], 30, f"moto_server (log: {work / 'moto.log'})")
             s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench-secret",
                               region_name="us-east-1")
             for bucket in ("landing", "lakehouse"):
@@ -100,9 +92,10 @@ def main() -> int:
         home.mkdir(parents=True)
         shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
         dev_log = open(work / "dagster_dev.log", "wb")
+        ui_port = free_port()
         dev = subprocess.Popen(
             [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1",
-             "-p", str(free_port())],
+             "-p", str(ui_port)],
             cwd=REPO, env=env, stdout=dev_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         processes.append(dev)
@@ -119,7 +112,13 @@ def main() -> int:
         days = [(first + timedelta(days=i)).isoformat() for i in range(args.days)]
         generate(GeneratorConfig(landing_root=work / "staged", start_date=first, days=args.days,
                                  transactions_per_day=args.transactions_per_day, seed=7))
-        time.sleep(20)  # let the code location load, so the landing is what the sensor sees first
+        # The code location loads first, so that the landing is what the sensor's first ticks see.
+        deadline = time.monotonic() + 300
+        while not location_loaded(f"http://127.0.0.1:{ui_port}"):
+            if dev.poll() is not None or time.monotonic() > deadline:
+                print(f"dagster dev did not load the code location; see {work / 'dagster_dev.log'}", file=sys.stderr)
+                return 1
+            time.sleep(1)
         landed_at = time.time()
         count = land_folder(work / "staged", build_landing_zone(settings, s3_credentials(settings, resolved=True)))
         print(f"landed {count} files for {days[0]} .. {days[-1]} into {settings.landing_root}", flush=True)
@@ -148,7 +147,7 @@ def main() -> int:
         return 0 if result["reached_gold"] else 1
     finally:
         for process in reversed(processes):
-            stop(process)
+            stop_process_group(process)
 
 
 if __name__ == "__main__":

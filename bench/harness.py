@@ -14,7 +14,6 @@ import importlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lakehouse_assets.processes import stop_process_group  # noqa: E402
 BENCH = REPO / "bench"
 FIRST_DAY = "2024-01-01"
 
@@ -57,7 +59,7 @@ class Harness:
         """Stops every measurement still running (each with its JVM) and refuses new ones: the benchmark was interrupted."""
         self.stopped = True
         for child in list(self.running):
-            stop_group(child)
+            stop_process_group(child)
 
     def run(self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result") -> dict:
         """Runs `bench/<script>` with `args`; returns its result plus wall time and the load before it.
@@ -94,7 +96,7 @@ class Harness:
             try:
                 return child.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                stop_group(child)
+                stop_process_group(child)
                 raise MeasurementFailed(f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}") from None
             except BaseException:
                 self.stop_all()
@@ -149,17 +151,6 @@ def lakehouse_env(work: Path, landing: Path) -> dict[str, str]:
         "LAKEHOUSE_SPARK_MASTER": "local[*]",
         "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "stopped",
     }
-
-
-def stop_group(child: subprocess.Popen) -> None:
-    if child.poll() is not None:
-        return
-    os.killpg(child.pid, signal.SIGTERM)
-    try:
-        child.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
 
 
 def tail(log: Path, lines: int = 30) -> str:

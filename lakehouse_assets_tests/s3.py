@@ -4,15 +4,14 @@ Started once per test session (about a second), stopped by its own PID at the en
 buckets of its own, so tests never see each other's objects.
 """
 
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from lakehouse_assets.processes import free_port, stop_process_group, wait_for_port
 from lakehouse_assets.resources import S3LandingZone
 from lakehouse_assets.resources.spark import S3AConnection
 
@@ -49,32 +48,14 @@ class S3Server(NamedTuple):
                 "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_s3_server(log_path: Path) -> Iterator[S3Server]:
-    port = _free_port()
+    port = free_port()
     moto_server = Path(sys.executable).parent / "moto_server"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(moto_server), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
+        process = subprocess.Popen([str(moto_server), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
+                                   start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start on 127.0.0.1:{port}; see {log_path}") from None
-                time.sleep(0.05)
+        wait_for_port(port, process, 30, f"moto_server (log: {log_path})")
         yield S3Server(f"http://127.0.0.1:{port}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process_group(process, grace=10)
