@@ -14,6 +14,10 @@ import psutil
 TARGETS = {
     "overhead": {"text": "Dagster / plain wall time ≤ 1.15 at 1,000,000 transactions/day", "size": 1_000_000, "limit": 1.15},
     "backfill": {"text": "30 per-day runs / one 30-day run ≥ 5×", "days": 30, "limit": 5.0},
+    "linear": {"text": "run time from 1,000,000 to 10,000,000 transactions/day grows at most 10× (linearly)",
+               "sizes": (1_000_000, 10_000_000), "limit": 10.0},
+    "driver": {"text": "Python driver peak RSS flat from 1,000,000 to 10,000,000 transactions/day (≤ 1.25×)",
+               "sizes": (1_000_000, 10_000_000), "limit": 1.25},
 }
 
 
@@ -48,6 +52,13 @@ def targets(results: dict) -> list[dict]:
         if measured["days"] != spec["days"]:
             status = f"not evaluated ({measured['days']} days measured)"
     rows.append({"target": spec["text"], "value": value, "status": status})
+    layered = {run["transactions_per_day"]: run for run in results.get("layers", [])}
+    for name, key in (("linear", "pipeline_seconds"), ("driver", "driver_peak_mb")):
+        spec = TARGETS[name]
+        small, large = (layered.get(size) for size in spec["sizes"])
+        value = round(large[key] / small[key], 2) if small and large and small[key] else None
+        rows.append({"target": spec["text"], "value": value,
+                     "status": "not measured at these sizes" if value is None else ("met" if value <= spec["limit"] else "missed")})
     return rows
 
 
@@ -247,6 +258,9 @@ if __name__ == "__main__":
     # Re-render latest.md and scaling.png from a latest.json: python bench/report.py bench/results
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results")
     data = json.loads((folder / "latest.json").read_text())
-    (folder / "latest.md").write_text(markdown(data))
+    data["targets"] = targets(data)
     if data.get("scaling"):
+        data["scaling"] = scaling_rows(data)
         chart(folder / "scaling.png", data["scaling"])
+    (folder / "latest.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    (folder / "latest.md").write_text(markdown(data))
