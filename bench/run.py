@@ -47,6 +47,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=sizes, default=[100_000, 1_000_000, 10_000_000], help="transactions per day, comma-separated")
     parser.add_argument("--parts", type=parts, help=f"comma-separated subset of {','.join(PARTS)} (default: all; --smoke: all but sensor)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per generation and layers measurement, pairs per overhead size (default 3)")
+    parser.add_argument("--pairs", type=int, help="plain/Dagster pairs per overhead size (default: --repeat)")
     parser.add_argument("--overhead-max-size", type=int, default=1_000_000,
                         help="run the overhead comparison at sizes up to this (default 1000000; 0: every size)")
     parser.add_argument("--backfill-days", type=int, default=30)
@@ -65,6 +66,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         for name, value in SMOKE.items():
             if parser.get_default(name) == getattr(args, name):
                 setattr(args, name, value)
+    args.pairs = args.pairs or args.repeat
     args.parts = args.parts or [part for part in PARTS if not (args.smoke and part == "sensor")]
     if args.repeat < 1 or args.backfill_days < 1 or args.backfill_transactions < 1:
         parser.error("--repeat, --backfill-days and --backfill-transactions must be at least 1")
@@ -121,7 +123,7 @@ def measure_size(harness: Harness, args: argparse.Namespace, size: int, results:
         if "layers" in args.parts:
             attempt(results, f"layers {size:,}", lambda: layers(harness, landing, size, args.repeat), "layers")
         if wants_overhead:
-            attempt(results, f"overhead {size:,}", lambda: overhead(harness, landing, size, args.repeat), "overhead")
+            attempt(results, f"overhead {size:,}", lambda: overhead(harness, landing, size, args.pairs), "overhead")
     harness.discard(folder)
 
 
