@@ -68,7 +68,8 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
                                ("2024-01-04", "2024-01-05", [("silver/transactions", "rule_failure_rates")])):
         result = materialize(ALL, resources=resources, instance=instance, tags=window(start, end))
         assert result.success
-        assert [(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed] == warned
+        # A range run records each check over the range and on each day; the warning is on all three.
+        assert {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed} == set(warned)
     # Pipeline metrics of the last run (days 4-5: T4, T5, and T6 which is quarantined).
     silver_metadata = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("silver_layer")}
     transactions = silver_metadata["silver/transactions"]

@@ -12,12 +12,12 @@ from dagster import (
     AssetChecksDefinition,
     AssetKey,
     MetadataValue,
-    asset_check,
 )
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.bronze.sources import csv_headers
+from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import (
     CONTRACT_COLUMNS,
@@ -62,7 +62,7 @@ def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
 
 
 def build_row_count_check(source: str) -> AssetChecksDefinition:
-    @asset_check(
+    @partitioned_check(
         asset=AssetKey([BRONZE, source]),
         name="records_landed_equal_rows_written",
         blocking=True,
@@ -143,7 +143,7 @@ def _describe_failure(mismatched: dict, manifest_mismatch: dict) -> str | None:
 def build_contract_check(source: str) -> AssetChecksDefinition:
     contract = CONTRACT_COLUMNS[source]
 
-    @asset_check(
+    @partitioned_check(
         asset=AssetKey([BRONZE, source]),
         name="contract_columns_present",
         blocking=True,

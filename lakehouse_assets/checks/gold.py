@@ -12,6 +12,7 @@ from dagster import (
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.partitions import daily_partitions, monthly_partitions, weekly_partitions
 from lakehouse_assets.resources.io_manager import DeltaIOManager
@@ -29,8 +30,21 @@ def _by_day(df: DataFrame, orders: str, units: str, revenue: str) -> dict[str, d
     return {row["transaction_date"].isoformat(): {m: str(row[m] or 0) for m in MEASURES} for row in rows}
 
 
-@asset_check(
-    asset=DAILY, name="matches_silver", blocking=True, partitions_def=daily_partitions,
+def _matches_silver_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
+    """The range result cut down to one business date, under the range result's labels."""
+    differences = result.metadata["differences"].value
+    silver = result.metadata["silver_by_day"].value
+    on_day = {day: silver[day]} if day in silver else {}
+    return AssetCheckResult(
+        passed=day not in differences,
+        metadata={"days_compared": int(day in silver or day in differences),
+                  "differences": MetadataValue.json({day: differences[day]} if day in differences else {}),
+                  "silver_by_day": MetadataValue.json(on_day)},
+    )
+
+
+@partitioned_check(
+    asset=DAILY, name="matches_silver", blocking=True, partitions_def=daily_partitions, per_partition=_matches_silver_on_day,
     description="Per business date: orders, units and gross revenue equal the same sums computed directly from silver/transactions.",
 )
 def daily_summary_matches_silver(
@@ -57,7 +71,7 @@ def daily_summary_matches_silver(
     )
 
 
-@asset_check(
+@partitioned_check(
     asset=DAILY, name="no_negative_amounts", blocking=True, partitions_def=daily_partitions,
     description="No negative orders, units, gross, refunded or net revenue.",
 )
@@ -99,7 +113,7 @@ def dim_products_fact_keys_resolve(dim_products: DataFrame, io_manager: Resource
 def build_period_check(asset_name: str, period_column: str, partitions_def) -> AssetChecksDefinition:
     key = AssetKey([GOLD, asset_name])
 
-    @asset_check(
+    @partitioned_check(
         asset=key, name="equals_sum_of_days", blocking=True, partitions_def=partitions_def,
         description=f"Per {period_column}, channel and category: orders, units, gross and net revenue equal the sum of the daily summary's days.",
     )
@@ -156,8 +170,8 @@ def dim_customers_fact_keys_resolve(dim_customers: DataFrame, io_manager: Resour
     return AssetCheckResult(passed=count == 0, metadata={"dangling_customer_ids": count, "examples": MetadataValue.json(examples)})
 
 
-@asset_check(asset=AssetKey([GOLD, "customer_segments"]), name="segments_declared", blocking=True, partitions_def=daily_partitions,
-             description="Every segment label is one of the declared segments; RFM scores are 1-5.")
+@partitioned_check(asset=AssetKey([GOLD, "customer_segments"]), name="segments_declared", blocking=True, partitions_def=daily_partitions,
+                   description="Every segment label is one of the declared segments; RFM scores are 1-5.")
 def customer_segments_declared(customer_segments: DataFrame) -> AssetCheckResult:
     from lakehouse_assets.transforms.gold.customers import SEGMENTS
 
@@ -168,8 +182,8 @@ def customer_segments_declared(customer_segments: DataFrame) -> AssetCheckResult
     return AssetCheckResult(passed=invalid == 0, metadata={"invalid_rows": invalid, "segment_sizes": MetadataValue.json(sizes)})
 
 
-@asset_check(asset=AssetKey([GOLD, "product_performance"]), name="no_negative_units_or_revenue", blocking=True,
-             partitions_def=daily_partitions, description="Units, revenue and trailing revenue are never negative.")
+@partitioned_check(asset=AssetKey([GOLD, "product_performance"]), name="no_negative_units_or_revenue", blocking=True,
+                   partitions_def=daily_partitions, description="Units, revenue and trailing revenue are never negative.")
 def product_performance_not_negative(product_performance: DataFrame) -> AssetCheckResult:
     columns = ("units", "revenue", "trailing_7d_revenue")
     negatives = product_performance.select(*[F.count(F.when(F.col(c) < 0, 1)).alias(c) for c in columns]).first().asDict()

@@ -11,12 +11,12 @@ from dagster import (
     AssetIn,
     MetadataValue,
     ResourceParam,
-    asset_check,
 )
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SILVER_KEYS
+from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.checks.schemas import silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
@@ -33,7 +33,7 @@ def _per_day(df: DataFrame, *group: str) -> dict[tuple, int]:
 
 
 def build_schema_check(source: str) -> AssetChecksDefinition:
-    @asset_check(
+    @partitioned_check(
         asset=SILVER_KEYS[source], name="pandera_schema", blocking=True, partitions_def=daily_partitions,
         description=f"The partition matches the pandera schema of silver/{source}: types, nullability, ranges, patterns.",
     )
@@ -55,10 +55,24 @@ def build_schema_check(source: str) -> AssetChecksDefinition:
     return pandera_schema
 
 
+def _reconciliation_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
+    """The range result's numbers for one day, under the range result's labels."""
+    numbers = result.metadata["by_day"].value[day]
+    return AssetCheckResult(
+        passed=numbers["unaccounted"] == 0,
+        metadata={
+            "bronze_rows": numbers["bronze"], "silver_rows": numbers["silver"],
+            "quarantined_rows": numbers["quarantined"], "duplicates_dropped": numbers["duplicates"],
+            "by_day": MetadataValue.json({day: numbers}),
+        },
+        description=f"{numbers['unaccounted']} rows unaccounted for" if numbers["unaccounted"] else None,
+    )
+
+
 def build_reconciliation_check(source: str) -> AssetChecksDefinition:
-    @asset_check(
+    @partitioned_check(
         asset=SILVER_KEYS[source], name="reconciles_with_bronze", blocking=True, partitions_def=daily_partitions,
-        additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
+        per_partition=_reconciliation_on_day, additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=f"Per day: bronze/{source} rows = silver rows + quarantined rows + duplicates dropped.",
     )
     def reconciles_with_bronze(
@@ -94,7 +108,7 @@ def build_reconciliation_check(source: str) -> AssetChecksDefinition:
 def build_uniqueness_check(source: str) -> AssetChecksDefinition:
     keys = list(SPECS[source].identity_keys)
 
-    @asset_check(
+    @partitioned_check(
         asset=SILVER_KEYS[source], name="business_key_unique", blocking=True, partitions_def=daily_partitions,
         description=f"({', '.join(keys)}) is unique across the whole silver/{source} table, all partitions.",
     )
@@ -115,7 +129,7 @@ def build_uniqueness_check(source: str) -> AssetChecksDefinition:
 def build_rule_rate_check(source: str) -> AssetChecksDefinition:
     rules = RULES[source]
 
-    @asset_check(
+    @partitioned_check(
         asset=SILVER_KEYS[source], name="rule_failure_rates", blocking=False, partitions_def=daily_partitions,
         additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=(
@@ -154,7 +168,7 @@ def _rule_counts(exploded: DataFrame) -> dict[str, int]:
 
 
 def build_referential_integrity_check() -> AssetChecksDefinition:
-    @asset_check(
+    @partitioned_check(
         asset=SILVER_KEYS[TRANSACTIONS], name="references_resolve", blocking=True, partitions_def=daily_partitions,
         description="Every customer_id and product_id of the partition's transactions exists in silver customers and products.",
     )

@@ -1,0 +1,161 @@
+"""Range runs record each partition's check result; single-day runs still record exactly one.
+
+The evaluations are read back from the instance's event log and check-execution table (what the
+UI's per-partition check status reads), after real runs over real Spark and Delta.
+"""
+
+import json
+from pathlib import Path
+
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetSelection,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    define_asset_job,
+    materialize,
+)
+from delta.tables import DeltaTable
+
+from lakehouse_assets import defs
+from lakehouse_assets.assets.bronze import bronze_assets
+from lakehouse_assets.assets.silver import silver_layer
+from lakehouse_assets.checks import bronze_checks, silver_checks
+from lakehouse_assets.jobs import MONTHLY, WEEKLY
+from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets_tests.support import customer, land_day, product, transaction
+
+DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
+SPAN = "2024-01-01..2024-01-03"
+RANGE = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
+RECONCILIATION = AssetCheckKey(AssetKey(["silver", "transactions"]), "reconciles_with_bronze")
+ROW_COUNT = AssetCheckKey(AssetKey(["bronze", "transactions"]), "records_landed_equal_rows_written")
+
+
+def land_three_days(landing_root: str) -> None:
+    land_day(landing_root, DAYS[0], [customer("C1", DAYS[0]), customer("C2", DAYS[0])], [product("P1", DAYS[0])],
+             [transaction("T1a", DAYS[0]), transaction("T1b", DAYS[0], customer_id="C2")])
+    for number, day in enumerate(DAYS[1:], start=2):
+        land_day(landing_root, day, transactions=[transaction(f"T{number}a", day), transaction(f"T{number}b", day)])
+
+
+def stored_evaluations(instance: DagsterInstance, run_id: str) -> list[tuple[str, str | None, bool]]:
+    """(check, partition, passed) of every check evaluation the run stored, sorted, duplicates kept."""
+    events = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [event.dagster_event.event_specific_data for event in events]
+    return sorted(((e.asset_check_key.to_user_string(), e.partition, e.passed) for e in evaluations),
+                  key=lambda row: (row[0], row[1] or "", row[2]))
+
+
+def expected(checks_by_partitioned: dict[str, bool], partitions, passed=lambda check, partition: True):
+    """One evaluation per (check, partition) for partitioned checks plus the range's own, without one."""
+    rows = [(check, partition, passed(check, partition))
+            for check, partitioned in checks_by_partitioned.items() for partition in ([*partitions, None] if partitioned else [None])]
+    return sorted(rows, key=lambda row: (row[0], row[1] or "", row[2]))
+
+
+def evaluation(instance: DagsterInstance, run_id: str, check: AssetCheckKey, partition: str | None):
+    events = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    (found,) = [e.dagster_event.event_specific_data for e in events
+                if e.dagster_event.event_specific_data.asset_check_key == check and e.dagster_event.event_specific_data.partition == partition]
+    return found
+
+
+def execution_statuses(instance: DagsterInstance, run_id: str, check: AssetCheckKey) -> dict[str | None, str]:
+    """The check-execution rows of the run, by partition: the per-partition status the UI shows."""
+    history = instance.event_log_storage.get_asset_check_execution_history(check, limit=50)
+    return {record.partition: record.status.value for record in history if record.run_id == run_id}
+
+
+def daily_job_checks() -> dict[str, bool]:
+    """Every check the daily job runs (all but the weekly and monthly ones), and whether it is daily-partitioned."""
+    specs = [spec for definition in defs.asset_checks for spec in definition.check_specs]
+    return {spec.key.to_user_string(): spec.partitions_def == daily_partitions
+            for spec in specs if spec.partitions_def in (None, daily_partitions)}
+
+
+def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days_numbers(
+    spark, resources, instance, landing_root, table_root
+):
+    land_three_days(landing_root)
+    result = materialize([*defs.assets, *defs.asset_checks], resources=resources, instance=instance, tags=RANGE,
+                         selection=AssetSelection.all() - WEEKLY - MONTHLY)
+
+    checks = daily_job_checks()
+    assert sum(checks.values()) == 23 and len(checks) == 27  # 4 gold dimension checks are unpartitioned
+    assert stored_evaluations(instance, result.run_id) == expected(checks, DAYS)
+    # The UI's per-partition status: each day succeeded, none left planned (shown as skipped).
+    assert execution_statuses(instance, result.run_id, RECONCILIATION) == {**dict.fromkeys(DAYS, "SUCCEEDED"), None: "SUCCEEDED"}
+
+    # A check with per-day numbers records that day's numbers, under the range result's labels.
+    for day, silver_rows in zip(DAYS, (2, 2, 2)):
+        on_day = evaluation(instance, result.run_id, RECONCILIATION, day)
+        assert {k: v.value for k, v in on_day.metadata.items()} == {
+            "bronze_rows": 2, "silver_rows": silver_rows, "quarantined_rows": 0, "duplicates_dropped": 0,
+            "by_day": {day: {"bronze": 2, "silver": 2, "quarantined": 0, "duplicates": 0, "unaccounted": 0}},
+            "evaluated_over": day,
+        }
+        assert on_day.blocking and on_day.target_materialization_data.run_id == result.run_id
+    matches = evaluation(instance, result.run_id, AssetCheckKey(AssetKey(["gold", "daily_sales_summary"]), "matches_silver"), DAYS[1])
+    assert {k: v.value for k, v in matches.metadata.items()} == {
+        "days_compared": 1, "differences": {}, "evaluated_over": DAYS[1],
+        "silver_by_day": {DAYS[1]: {"orders": "2", "units": "4", "gross_revenue": "400.00"}},
+    }
+    # A check with range totals only records the range's verdict and numbers on each day, saying so.
+    row_count = evaluation(instance, result.run_id, ROW_COUNT, DAYS[0])
+    assert (row_count.passed, row_count.metadata["records_landed"].value, row_count.metadata["evaluated_over"].value) == (True, 6, SPAN)
+    assert "evaluated_over" not in evaluation(instance, result.run_id, ROW_COUNT, None).metadata
+
+    # Day 2 loses a silver row: only day 2 fails, and the blocking check fails the step.
+    DeltaTable.forPath(spark, f"{table_root}/silver/transactions").delete("upper(transaction_id) = 'T2A'")
+    job = define_asset_job("silver_transaction_checks", selection=AssetSelection.checks_for_assets(AssetKey(["silver", "transactions"])))
+    checks_only = Definitions(assets=[*defs.assets], asset_checks=[*defs.asset_checks], jobs=[job], resources=resources)
+    rerun = checks_only.resolve_job_def(job.name).execute_in_process(instance=instance, tags=RANGE, raise_on_error=False)
+
+    assert not rerun.success
+    failed_step = [e.step_key for e in rerun.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    assert failed_step == ["silver__transactions_reconciles_with_bronze"]
+    silver_checks_run = {key: True for key in checks if key.startswith("silver/transactions:")}
+    assert stored_evaluations(instance, rerun.run_id) == expected(
+        silver_checks_run, DAYS, passed=lambda check, day: not (check == RECONCILIATION.to_user_string() and day in (DAYS[1], None))
+    )
+    day_two = evaluation(instance, rerun.run_id, RECONCILIATION, DAYS[1])
+    assert (day_two.metadata["silver_rows"].value, day_two.description) == (1, "1 rows unaccounted for")
+    assert execution_statuses(instance, rerun.run_id, RECONCILIATION) == {
+        DAYS[0]: "SUCCEEDED", DAYS[1]: "FAILED", DAYS[2]: "SUCCEEDED", None: "FAILED"
+    }
+
+
+def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(resources, instance, landing_root):
+    land_three_days(landing_root)
+    manifest = Path(landing_root) / "transactions" / DAYS[1] / "_manifest.json"
+    manifest.write_text(json.dumps({"records": 5, "date": DAYS[1]}))
+    result = materialize([*bronze_assets, silver_layer, *bronze_checks, *silver_checks], resources=resources,
+                         instance=instance, tags=RANGE, raise_on_error=False)
+
+    assert not result.success
+    bronze = {f"bronze/{source}:{name}": True for source in ("customers", "products", "transactions")
+              for name in ("contract_columns_present", "records_landed_equal_rows_written")}
+    assert stored_evaluations(instance, result.run_id) == expected(
+        bronze, DAYS, passed=lambda check, day: check != ROW_COUNT.to_user_string()
+    )
+    for day in DAYS:
+        on_day = evaluation(instance, result.run_id, ROW_COUNT, day)
+        assert on_day.description == "manifest counts differ from the files on 2024-01-02"
+        assert on_day.metadata["evaluated_over"].value == SPAN
+        assert on_day.metadata["manifest_mismatches"].value == {DAYS[1]: {"manifest": 5, "files": 2}}
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"bronze/customers", "bronze/products", "bronze/transactions"}
+
+
+def test_a_single_day_run_records_exactly_one_evaluation_per_check_for_that_day(resources, instance, landing_root):
+    land_three_days(landing_root)
+    result = materialize([*bronze_assets, silver_layer, *bronze_checks, *silver_checks], resources=resources,
+                         instance=instance, partition_key=DAYS[0])
+
+    checks = [check.key.to_user_string() for definition in [*bronze_checks, *silver_checks] for check in definition.check_specs]
+    assert len(checks) == 19
+    assert stored_evaluations(instance, result.run_id) == sorted((check, DAYS[0], True) for check in checks)
+    assert "evaluated_over" not in evaluation(instance, result.run_id, RECONCILIATION, DAYS[0]).metadata
