@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse_assets_tests.browser.backfills import Backfill
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,7 +79,7 @@ def chromium_executable(request) -> str:
     return str(CHROMIUM)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
@@ -134,6 +136,8 @@ class DagsterUI:
     days: tuple[str, ...]
     log: Path
     process: subprocess.Popen
+    landing: Path
+    tables: Path
 
     def graphql(self, query: str, variables: dict | None = None, timeout: float = 30) -> dict:
         request = urllib.request.Request(
@@ -209,7 +213,7 @@ def stop_process_group(process: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dagster_ui(tmp_path_factory) -> DagsterUI:
     """`dagster dev` on a temp instance (a copy of the repo's dagster.yaml: SQLite, one run at a time)
     over three generated days of tiny data, answering and with its code location loaded."""
@@ -240,7 +244,8 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        ui = DagsterUI(url=f"http://127.0.0.1:{port}", location=LOCATION, days=DAYS, log=log, process=process)
+        ui = DagsterUI(url=f"http://127.0.0.1:{port}", location=LOCATION, days=DAYS, log=log, process=process,
+                       landing=landing, tables=work / "tables")
         print(f"\ndagster dev (PID {process.pid}) at {ui.url}; log: {log}", flush=True)
         wait_until_ready(ui)
         # On 127.0.0.1 the UI opens a "Join the Dagster community" dialog over the first page it
@@ -250,3 +255,47 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
     finally:
         stop_process_group(process)
         print(f"\ndagster dev (PID {process.pid}) stopped", flush=True)
+
+
+@pytest.fixture(scope="session")
+def daily_backfill(dagster_ui) -> Backfill:
+    """The three-day backfill every test of the session shares (one Spark run for all of them)."""
+    return Backfill()
+
+
+@dataclass
+class Dashboard:
+    url: str
+    root: Path
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def dashboard(dagster_ui, daily_backfill, tmp_path_factory) -> Dashboard:
+    """`lakehouse dashboard` on a free port of 127.0.0.1 over the tables the session's backfill built."""
+    from lakehouse_assets_tests.browser.backfills import completed_backfill
+
+    completed_backfill(dagster_ui, daily_backfill)
+    log, port = tmp_path_factory.mktemp("dashboard") / "dashboard.log", free_port()
+    env = {**os.environ, "LAKEHOUSE_ROOT": str(dagster_ui.tables)}
+    with open(log, "wb") as log_file:
+        # Its own session: the process group (id = its PID; `lakehouse dashboard` execs Streamlit in
+        # place) is what the teardown stops.
+        process = subprocess.Popen(
+            [BIN / "lakehouse", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        print(f"\nlakehouse dashboard (PID {process.pid}) at {url}; log: {log}", flush=True)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _answers(f"{url}/_stcore/health"):
+            if process.poll() is not None:
+                pytest.fail(f"lakehouse dashboard exited with {process.returncode}; its log:\n{log.read_text()[-3000:]}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"lakehouse dashboard did not answer within {STARTUP_TIMEOUT_S} s; log:\n{log.read_text()[-3000:]}", pytrace=False)
+            time.sleep(1)
+        yield Dashboard(url=url, root=dagster_ui.tables, log=log)
+    finally:
+        stop_process_group(process)
+        print(f"\nlakehouse dashboard (PID {process.pid}) stopped", flush=True)

@@ -1,43 +1,29 @@
 """The Dagster UI, driven in headless Chromium: the layered asset graph, a three-day backfill
-launched from the job page, and an asset's check results.
+launched from the job page, an asset's check results over the range and per day, and a failing
+blocking check stopping a run launched from the UI.
 
-One `dagster dev` serves the whole module; the backfill is its only Spark run (~1-2 min on 2 cores).
-Each test writes screenshots to <repo>/.lakehouse/screenshots/<test name>/ and keeps them.
+One `dagster dev` serves the whole session; its Spark runs are the backfill (~1-2 min on 2 cores) and
+the short failing run of a fourth day. Each test writes screenshots to
+<repo>/.lakehouse/screenshots/<test name>/ and keeps them.
 """
 
+import json
 import re
+import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from lakehouse_assets_tests.browser.backfills import JOB, RUNNING_RUN, completed_backfill, wait_for_backfill
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-JOB = "daily_lakehouse_job"
-# Dagster names the partition set of a partitioned job <job>_partition_set; the job page's
-# "Materialize all…" dialog launches a backfill of it (one backfill over the job, not per asset).
-PARTITION_SET = f"{JOB}_partition_set"
-BACKFILL_TIMEOUT_S = 15 * 60
-RUNNING_BACKFILL = {"REQUESTED", "CANCELING", "FAILING"}
-RUNNING_RUN = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"}
 RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SIDEBAR_ROWS = "[class*=AssetSidebarNode_itemContainer]"
 SILVER_CHECKS = ("business_key_unique", "pandera_schema", "reconciles_with_bronze", "references_resolve", "rule_failure_rates")
 
 ASSET_NODES = "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"
-BACKFILL = """
-query ($id: String!) { partitionBackfillOrError(backfillId: $id) {
-  __typename ... on PartitionBackfill { id status numPartitions partitionNames
-    runs(limit: 50) { id status tags { key value } assetSelection { path } } }
-  ... on PythonError { message } } }
-"""
-LAUNCH_BACKFILL = """
-mutation ($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
-  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }
-  ... on PartitionSetNotFoundError { message } } }
-"""
 PARTITION_STATS = """
 query ($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) {
   ... on AssetNode { partitionStats { numMaterialized numFailed numMaterializing } } } }
@@ -119,52 +105,6 @@ def test_asset_graph_shows_the_layers_and_their_lineage(dagster_ui, page, screen
     screenshot(page, "2_lineage_expanded")
 
 
-@dataclass
-class Backfill:
-    """The daily backfill the module shares: launched from the UI by the backfill test."""
-
-    id: str | None = None
-
-
-@pytest.fixture(scope="module")
-def daily_backfill() -> Backfill:
-    return Backfill()
-
-
-def finished(backfill: dict) -> bool:
-    return backfill["status"] not in RUNNING_BACKFILL and all(run["status"] not in RUNNING_RUN for run in backfill["runs"])
-
-
-def wait_for_backfill(ui, backfill_id: str, until: Callable[[dict], bool] = finished) -> dict:
-    """Polls the backfill through GraphQL until `until(backfill)` holds (by default: it and its runs finished)."""
-    deadline = time.monotonic() + BACKFILL_TIMEOUT_S
-    while True:
-        backfill = ui.graphql(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
-        assert backfill["__typename"] == "PartitionBackfill", backfill
-        if until(backfill) or finished(backfill):
-            return backfill
-        assert ui.process.poll() is None, f"dagster dev exited during the backfill; log:\n{ui.log_tail()}"
-        assert time.monotonic() < deadline, f"backfill {backfill_id} still {backfill['status']} after {BACKFILL_TIMEOUT_S} s:\n{ui.log_tail()}"
-        time.sleep(2)
-
-
-def completed_backfill(ui, daily_backfill: Backfill) -> dict:
-    """The module's backfill, finished. Launched through the API (the same backfill the job page
-    launches) only when the UI test did not launch it, e.g. when this test runs alone."""
-    if daily_backfill.id is None:
-        params = {
-            "selector": {"partitionSetName": PARTITION_SET,
-                         "repositorySelector": {"repositoryName": "__repository__", "repositoryLocationName": ui.location}},
-            "partitionNames": list(ui.days),
-        }
-        launched = ui.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
-        assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        daily_backfill.id = launched["backfillId"]
-    backfill = wait_for_backfill(ui, daily_backfill.id)
-    assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, ui.log_tail())
-    return backfill
-
-
 def test_three_day_backfill_launched_from_the_ui_runs_once_over_the_range(dagster_ui, daily_backfill, page, screenshot):
     first, last = dagster_ui.days[0], dagster_ui.days[-1]
     page.goto(f"{dagster_ui.url}/jobs")
@@ -242,9 +182,8 @@ def test_checks_tab_shows_the_silver_check_results(dagster_ui, daily_backfill, p
     for name in SILVER_CHECKS:
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
 
-    # The detail pane shows the latest evaluation. (The status under each name in the list is the
-    # per-partition one: a range run records one evaluation without a partition, and Dagster marks
-    # the days it had planned as "Skipped".)
+    # The detail pane shows the latest evaluation: the one over the whole range, without a partition.
+    # (The status under each name in the list is the per-partition one; see the next test.)
     for number, name in enumerate(("reconciles_with_bronze", "pandera_schema"), start=1):
         assert latest[name]["status"] == "SUCCEEDED" and latest[name]["evaluation"]["success"], latest[name]
         page.get_by_text(name, exact=True).first.click()
@@ -267,3 +206,151 @@ def test_checks_tab_shows_the_silver_check_results(dagster_ui, daily_backfill, p
             assert numbers["bronze_rows"] == numbers["silver_rows"] + numbers["quarantined_rows"] + numbers["duplicates_dropped"]
         else:
             assert numbers["failed_checks"] == 0
+
+
+CHECK_PARTITIONS = """
+query ($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) { ... on AssetNode {
+  assetChecksOrError { ... on AssetChecks { checks { name partitionStatuses { __typename
+    ... on AssetCheckTimePartitionStatuses { ranges { startKey endKey status } } } } } } } } }
+"""
+DAY_NUMBERS = ("bronze_rows", "silver_rows", "quarantined_rows", "duplicates_dropped")
+
+
+def metadata_value(page: Page, label: str):
+    """The value cell of the metadata table's row `label`."""
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=label, exact=True))
+    expect(row).to_be_visible()
+    return row.get_by_role("cell").last
+
+
+def test_checks_show_each_day_of_the_range_passed_with_that_days_numbers(dagster_ui, daily_backfill, page, screenshot):
+    completed_backfill(dagster_ui, daily_backfill)
+    first, last = dagster_ui.days[0], dagster_ui.days[-1]
+    checks = dagster_ui.graphql(CHECK_PARTITIONS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    assert {check["name"]: check["partitionStatuses"]["ranges"] for check in checks} == {
+        name: [{"startKey": first, "endKey": last, "status": "SUCCEEDED"}] for name in SILVER_CHECKS
+    }
+    range_numbers = {
+        entry["label"]: entry["intValue"]
+        for check in dagster_ui.graphql(CHECKS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+        if check["name"] == "reconciles_with_bronze"
+        for entry in check["executionForLatestMaterialization"]["evaluation"]["metadataEntries"] if entry["label"] in DAY_NUMBERS
+    }
+
+    page.goto(f"{dagster_ui.url}/assets/silver/transactions?view=checks&checkDetail=reconciles_with_bronze")
+    expect(page.get_by_role("tab", name="Execution history")).to_be_visible()
+    # The check's own Partitions tab (the asset's comes first).
+    page.get_by_role("tab", name="Partitions").last.click()
+    expect(page.get_by_text(f"Passed ({len(dagster_ui.days)})", exact=True)).to_be_visible()
+    for status in ("Failed (0)", "Skipped (0)", "Execution Failed (0)", "In Progress (0)"):
+        expect(page.get_by_text(status, exact=True)).to_be_visible()
+    # Hide the ~1,000 days since the start date that no run has checked, leaving the range's.
+    page.get_by_text(re.compile(r"^Missing \(\d+\)$")).click()
+    expect(page.get_by_text(f"{len(dagster_ui.days)} Partitions Selected", exact=True)).to_be_visible()
+
+    by_day = {}
+    for number, day in enumerate(dagster_ui.days, start=1):
+        page.get_by_text(day, exact=True).filter(visible=True).last.click()
+        # evaluated_over names the day whose evaluation the pane shows.
+        expect(metadata_value(page, "evaluated_over")).to_have_text(day)
+        expect(page.get_by_text("Passed", exact=True).filter(visible=True).first).to_be_visible()
+        by_day[day] = {label: int(metadata_value(page, label).inner_text().replace(",", "")) for label in DAY_NUMBERS}
+        screenshot(page, f"{number}_reconciles_with_bronze_on_{day}")
+    assert all(numbers["bronze_rows"] > 0 for numbers in by_day.values()), by_day
+    assert all(n["bronze_rows"] == n["silver_rows"] + n["quarantined_rows"] + n["duplicates_dropped"] for n in by_day.values()), by_day
+    # The days' numbers add up to the range evaluation's.
+    assert {label: sum(numbers[label] for numbers in by_day.values()) for label in DAY_NUMBERS} == range_numbers
+
+
+BAD_DAY = "2024-01-04"
+RUN_STEPS = """
+query ($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) { ... on Runs { results {
+  id status stepStats { stepKey status } } } } }
+"""
+MATERIALIZED_PARTITIONS = """
+query ($path: [String!]!, $partitions: [String!]) { assetNodeOrError(assetKey: {path: $path}) {
+  ... on AssetNode { assetMaterializations(partitions: $partitions) { runId } } } }
+"""
+ROW_COUNT_STEP = "bronze__transactions_records_landed_equal_rows_written"
+RUN_TIMEOUT_S = 10 * 60
+
+
+def land_a_drop_missing_a_file(ui, day: str, missing_records: int) -> int:
+    """A transactions drop for `day` whose manifest promises `missing_records` more than its files hold,
+    as when one file of a drop never arrived. Returns the records the files do hold."""
+    source, target = ui.landing / "transactions" / ui.days[-1], ui.landing / "transactions" / day
+    shutil.copytree(source, target)
+    manifest = json.loads((target / "_manifest.json").read_text())
+    landed = manifest["records"]
+    (target / "_manifest.json").write_text(json.dumps({**manifest, "date": day, "records": landed + missing_records}))
+    return landed
+
+
+def finished_run(ui, tags: list[dict]) -> dict:
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        runs = ui.graphql(RUN_STEPS, {"tags": tags})["runsOrError"]["results"]
+        if runs and runs[0]["status"] not in RUNNING_RUN:
+            assert len(runs) == 1, runs
+            return runs[0]
+        assert ui.process.poll() is None, f"dagster dev exited during the run; log:\n{ui.log_tail()}"
+        assert time.monotonic() < deadline, f"no finished run tagged {tags} after {RUN_TIMEOUT_S} s:\n{ui.log_tail()}"
+        time.sleep(2)
+
+
+def test_a_failing_blocking_check_stops_silver_and_gold_in_a_run_launched_from_the_ui(dagster_ui, page, screenshot):
+    landed = land_a_drop_missing_a_file(dagster_ui, BAD_DAY, missing_records=10)
+    page.goto(f"{dagster_ui.url}/jobs")
+    page.get_by_role("link", name=JOB).click()
+    page.get_by_role("button", name="Materialize all…").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Show all partitions").click()
+    partitions = dialog.get_by_role("textbox").first
+    partitions.fill(BAD_DAY)
+    partitions.press("Enter")
+    # One partition: the dialog launches a run of that day rather than a backfill.
+    launch = dialog.get_by_role("button", name="Launch 1 run")
+    expect(launch).to_be_enabled()
+    screenshot(page, "1_materialize_dialog_one_day")
+    launch.click()
+    expect(dialog).to_have_count(0)
+
+    run = finished_run(dagster_ui, [{"key": "dagster/partition", "value": BAD_DAY}])
+    steps = {step["stepKey"]: step["status"] for step in run["stepStats"]}
+    assert run["status"] == "FAILURE", (run, dagster_ui.log_tail())
+    assert steps[ROW_COUNT_STEP] == "FAILURE"
+    assert {key: status for key, status in steps.items() if key != ROW_COUNT_STEP} == dict.fromkeys(
+        [key for key in steps if key.startswith("bronze__") and key != ROW_COUNT_STEP], "SUCCESS"
+    )
+    assert not [key for key in steps if key.startswith(("silver", "gold"))], steps
+    for key in (["silver", "transactions"], ["gold", "daily_sales_summary"]):
+        node = dagster_ui.graphql(MATERIALIZED_PARTITIONS, {"path": key, "partitions": [BAD_DAY]})["assetNodeOrError"]
+        assert node["assetMaterializations"] == [], key
+
+    # The run page: the check's step errored with the check's numbers, and nothing after it ran.
+    page.goto(f"{dagster_ui.url}/runs/{run['id']}?logs=query%3Aname%3A%22{ROW_COUNT_STEP}%22")
+    expect(page.get_by_text("Failure", exact=True).first).to_be_visible()
+    expect(page.get_by_text("Errored (1)", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Not executed \(\d+\)$"))).to_be_visible()
+    not_executed = int(re.search(r"\d+", page.get_by_text(re.compile(r"^Not executed \(\d+\)$")).inner_text()).group())
+    assert not_executed > 0
+    expect(page.get_by_text(
+        "Check records_landed_equal_rows_written failed for materialization of bronze / transactions.", exact=True
+    )).to_be_visible()
+    expect(page.get_by_text(re.compile(r"1 blocking asset check failed with ERROR severity")).first).to_be_visible()
+    log_text = page.inner_text("body")
+    assert re.search(rf"records_in_manifests\s+{landed + 10}\s", log_text) and re.search(rf"records_landed\s+{landed}\s", log_text), log_text[-3000:]
+    screenshot(page, "2_run_check_failed")
+
+    page.goto(f"{dagster_ui.url}/runs/{run['id']}?logs=query%3Aname%3A%22silver_layer%22")
+    skipped = page.get_by_text(re.compile(rf"^Dependencies for step silver_layer failed: \['{ROW_COUNT_STEP}'\].*Not executing\.$"))
+    expect(skipped).to_be_visible()
+    screenshot(page, "3_run_silver_not_executed")
+
+    # The check's page gives the reason and the day.
+    page.goto(f"{dagster_ui.url}/assets/bronze/transactions?view=checks&checkDetail=records_landed_equal_rows_written")
+    expect(page.get_by_text(f"manifest counts differ from the files on {BAD_DAY}", exact=True)).to_be_visible()
+    expect(page.get_by_text("Failed", exact=True).filter(visible=True).first).to_be_visible()
+    expect(metadata_value(page, "records_in_manifests")).to_have_text(str(landed + 10))
+    expect(metadata_value(page, "records_landed")).to_have_text(str(landed))
+    screenshot(page, "4_check_failed_with_reason")
