@@ -9,8 +9,6 @@ Every process started here is stopped in the fixture's teardown, also when a tes
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse_assets.processes import free_port, stop_process_group
 from lakehouse_assets_tests.browser.backfills import Backfill
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,12 +159,6 @@ LOCATION_STATUS = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -194,23 +187,6 @@ def wait_until_ready(ui: DagsterUI) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"dagster dev did not load {ui.location} within {STARTUP_TIMEOUT_S} s; log:\n{ui.log_tail()}", pytrace=False)
         time.sleep(1)
-
-
-def stop_process_group(process: subprocess.Popen) -> None:
-    """`dagster dev` ignores SIGINT sent from a script. Its webserver, daemon, code server and runs
-    share its process group (the group id is its PID): SIGTERM, then SIGKILL after 30 s."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    try:
-        # A run's process can outlive the leader.
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="session")
