@@ -46,7 +46,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=sizes, default=[100_000, 1_000_000, 10_000_000], help="transactions per day, comma-separated")
     parser.add_argument("--parts", type=parts, help=f"comma-separated subset of {','.join(PARTS)} (default: all; --smoke: all but sensor)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per generation and layers measurement, pairs per overhead size (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per generation and layers measurement; the median is reported (default 3)")
     parser.add_argument("--pairs", type=int, help="plain/Dagster pairs per overhead size (default: --repeat)")
     parser.add_argument("--overhead-max-size", type=int, default=1_000_000,
                         help="run the overhead comparison at sizes up to this (default 1000000; 0: every size)")
