@@ -51,29 +51,29 @@ RFM_WINDOW_DAYS = 90
 SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
 
-def plain_session(master: str) -> SparkSession:
+def plain_session(settings) -> SparkSession:
     """The session `build_spark_session` gives the Dagster runs (bench/run.py compares the two confs)."""
     from delta import configure_spark_with_delta_pip
 
     conf = {
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-        "spark.sql.shuffle.partitions": "4",
-        "spark.databricks.delta.snapshotPartitions": "4",
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.databricks.delta.snapshotPartitions": str(max(1, min(settings.spark_shuffle_partitions, 4))),
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.memory": "2g",
+        "spark.driver.memory": settings.spark_driver_memory,
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
     }
-    if master.startswith("local"):
+    if settings.spark_master.startswith("local"):
         conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
     active = SparkSession.getActiveSession()
     if active is not None:
         # Run inline (bench/harness.py): the process's one session, the one the Dagster runs beside it get.
         return active
-    builder = SparkSession.builder.master(master).appName("lakehouse_plain_bench")
+    builder = SparkSession.builder.master(settings.spark_master).appName("lakehouse_plain_bench")
     for key, value in conf.items():
         builder = builder.config(key, value)
     session = configure_spark_with_delta_pip(builder).getOrCreate()
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     with MemorySampler() as sampler:
         started = time.time()
-        spark = plain_session(settings.spark_master)
+        spark = plain_session(settings)
         spark_ready = time.time()
         lakehouse = PlainLakehouse(spark, settings.lakehouse_root, Path(settings.landing_root), args.start,
                                    args.end or args.start, settings.late_arrival_days)

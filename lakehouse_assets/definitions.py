@@ -40,6 +40,8 @@ def build_spark_resource(settings: Settings, credentials: dict) -> SparkResource
     """
     return SparkResource(
         master=settings.spark_master,
+        driver_memory=settings.spark_driver_memory,
+        shuffle_partitions=settings.spark_shuffle_partitions,
         s3_enabled=settings.landing_on_s3 or settings.tables_on_s3,
         s3_endpoint_url=settings.s3_endpoint_url,
         s3_region=settings.s3_region,

@@ -42,6 +42,14 @@ class Settings(BaseModel):
     )
     dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
     spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
+    spark_driver_memory: str = Field(
+        default="2g", description="LAKEHOUSE_SPARK_DRIVER_MEMORY: spark.driver.memory (a local master runs the work in it)."
+    )
+    spark_shuffle_partitions: int = Field(
+        default=16,
+        description="LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS: spark.sql.shuffle.partitions before adaptive execution "
+        "merges small ones.",
+    )
     start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
     late_arrival_days: int = Field(
         description="LAKEHOUSE_LATE_ARRIVAL_DAYS: how many days after a sale its record may still land; "
@@ -90,6 +98,8 @@ class Settings(BaseModel):
             sensors_running=_sensors_running(env),
             dagster_home=_local_dir(env, "DAGSTER_HOME", DEFAULT_BASE / "dagster_home"),
             spark_master=_spark_master(env),
+            spark_driver_memory=_memory(env, "LAKEHOUSE_SPARK_DRIVER_MEMORY", "2g"),
+            spark_shuffle_partitions=_count(env, "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS", 16),
             start_date=_start_date(env),
             quarantine_rate_threshold=_rate(env, "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", 0.10),
             late_arrival_days=_days(env, "LAKEHOUSE_LATE_ARRIVAL_DAYS", 1),
@@ -205,6 +215,24 @@ def _start_date(env: Mapping[str, str]) -> date:
         raise SettingsError(
             f"LAKEHOUSE_START_DATE={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2024-01-01."
         ) from None
+
+
+def _memory(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = _value(env, name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[1-9][0-9]*[kKmMgGtT]", raw):
+        raise SettingsError(f"{name}={raw!r} is not a JVM memory size; set a number with a unit, e.g. 4g or 2048m.")
+    return raw.lower()
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _value(env, name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise SettingsError(f"{name}={raw!r} is not a positive whole number; set e.g. {default}.")
+    return int(raw)
 
 
 def _days(env: Mapping[str, str], name: str, default: int) -> int:

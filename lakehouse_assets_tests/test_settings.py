@@ -74,6 +74,8 @@ def test_accepted_spark_masters(master):
         ("LAKEHOUSE_LATE_ARRIVAL_DAYS", "-1", r"LAKEHOUSE_LATE_ARRIVAL_DAYS='-1' is not a number of days"),
         ("LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", "15%", r"LAKEHOUSE_QUARANTINE_RATE_THRESHOLD='15%' is not a rate"),
         ("LAKEHOUSE_VACUUM_RETENTION_HOURS", "7d", r"LAKEHOUSE_VACUUM_RETENTION_HOURS='7d' is not a number of hours; set a whole number of 0 or more"),
+        ("LAKEHOUSE_SPARK_DRIVER_MEMORY", "4 GB", r"LAKEHOUSE_SPARK_DRIVER_MEMORY='4 GB' is not a JVM memory size; set a number with a unit"),
+        ("LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS", "0", r"LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS='0' is not a positive whole number"),
     ],
 )
 def test_an_invalid_value_names_the_variable(variable, value, message):
@@ -92,3 +94,13 @@ def test_a_file_where_a_folder_is_expected_is_refused(tmp_path):
 def test_vacuum_retention_hours(value, expected):
     env = {} if value is None else {"LAKEHOUSE_VACUUM_RETENTION_HOURS": value}
     assert Settings.from_env(env).vacuum_retention_hours == expected
+
+
+def test_spark_memory_and_shuffle_partitions_reach_the_spark_resource():
+    from lakehouse_assets.definitions import build_spark_resource
+
+    defaults = Settings.from_env({})
+    assert (defaults.spark_driver_memory, defaults.spark_shuffle_partitions) == ("2g", 16)
+    settings = Settings.from_env({"LAKEHOUSE_SPARK_DRIVER_MEMORY": "6G", "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS": "64"})
+    resource = build_spark_resource(settings, {})
+    assert (resource.driver_memory, resource.shuffle_partitions) == ("6g", 64)
