@@ -78,7 +78,10 @@ def chromium_executable(request) -> str:
     return str(CHROMIUM)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+# while it is started, and later tests that call asyncio.run() (Dagster's automation evaluation)
+# fail with "cannot be called from a running event loop". The servers stop with it too.
+@pytest.fixture(scope="package")
 def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
@@ -189,7 +192,7 @@ def wait_until_ready(ui: DagsterUI) -> None:
         time.sleep(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dagster_ui(tmp_path_factory) -> DagsterUI:
     """`dagster dev` on a temp instance (a copy of the repo's dagster.yaml: SQLite, one run at a time)
     over three generated days of tiny data, answering and with its code location loaded."""
@@ -233,7 +236,7 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
         print(f"\ndagster dev (PID {process.pid}) stopped", flush=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def daily_backfill(dagster_ui) -> Backfill:
     """The three-day backfill every test of the session shares (one Spark run for all of them)."""
     return Backfill()
@@ -246,7 +249,7 @@ class Dashboard:
     log: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dashboard(dagster_ui, daily_backfill, tmp_path_factory) -> Dashboard:
     """`lakehouse dashboard` on a free port of 127.0.0.1 over the tables the session's backfill built."""
     from lakehouse_assets_tests.browser.backfills import completed_backfill
