@@ -46,9 +46,7 @@ class Settings(BaseModel):
         default="2g", description="LAKEHOUSE_SPARK_DRIVER_MEMORY: spark.driver.memory (a local master runs the work in it)."
     )
     spark_shuffle_partitions: int = Field(
-        default=16,
-        description="LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS: spark.sql.shuffle.partitions before adaptive execution "
-        "merges small ones.",
+        default=4, description="LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS: spark.sql.shuffle.partitions."
     )
     start_date: date = Field(description="LAKEHOUSE_START_DATE: first daily partition.")
     late_arrival_days: int = Field(
@@ -99,7 +97,7 @@ class Settings(BaseModel):
             dagster_home=_local_dir(env, "DAGSTER_HOME", DEFAULT_BASE / "dagster_home"),
             spark_master=_spark_master(env),
             spark_driver_memory=_memory(env, "LAKEHOUSE_SPARK_DRIVER_MEMORY", "2g"),
-            spark_shuffle_partitions=_count(env, "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS", 16),
+            spark_shuffle_partitions=_count(env, "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS", 4),
             start_date=_start_date(env),
             quarantine_rate_threshold=_rate(env, "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", 0.10),
             late_arrival_days=_days(env, "LAKEHOUSE_LATE_ARRIVAL_DAYS", 1),

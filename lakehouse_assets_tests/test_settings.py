@@ -100,7 +100,7 @@ def test_spark_memory_and_shuffle_partitions_reach_the_spark_resource():
     from lakehouse_assets.definitions import build_spark_resource
 
     defaults = Settings.from_env({})
-    assert (defaults.spark_driver_memory, defaults.spark_shuffle_partitions) == ("2g", 16)
+    assert (defaults.spark_driver_memory, defaults.spark_shuffle_partitions) == ("2g", 4)
     settings = Settings.from_env({"LAKEHOUSE_SPARK_DRIVER_MEMORY": "6G", "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS": "64"})
     resource = build_spark_resource(settings, {})
     assert (resource.driver_memory, resource.shuffle_partitions) == ("6g", 64)
