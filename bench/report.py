@@ -130,23 +130,19 @@ def markdown(results: dict) -> str:
         f"{m['started']} · {m['cores']} cores, {m['memory_gib']} GiB · Python {m['python']} · PySpark {m['pyspark']} · "
         f"delta-spark {m['delta-spark']} · Dagster {m['dagster']} · {m['java']} · {m['platform']}", "",
         f"Load average (1 min) at start {m['load_1m_at_start']}, at end {m['load_1m_at_end']}; each measurement's "
-        "load before it is in latest.json. Every measurement is a fresh process (fresh JVM), Spark `local[*]`.", "",
+        "load before it is in latest.json. Spark `local[*]`.", "",
     ]
     if results["config"]["smoke"]:
-        lines += ["**Smoke run**: tiny sizes, and two measurements at a time, so these timings mean nothing.", ""]
+        lines += ["**Smoke run**: tiny sizes, every measurement inside one process on one JVM, so these timings "
+                  "mean nothing.", ""]
+    else:
+        lines += ["Every measurement is a fresh process (fresh JVM).", ""]
     lines += _targets(results["targets"])
-    if results.get("generate"):
-        lines += _generate(results["generate"])
-    if results.get("layers"):
-        lines += _layers(results["layers"])
-    if results.get("overhead"):
-        lines += _overhead(results["overhead"])
-    if results.get("backfill"):
-        lines += _backfill(results["backfill"])
-    if results.get("sensor"):
-        lines += _sensor(results["sensor"])
-    if results.get("scaling"):
-        lines += _scaling(results["scaling"])
+    sections = (("generate", _generate), ("layers", _layers), ("overhead", _overhead), ("backfill", _backfill),
+                ("sensor", _sensor), ("scaling", _scaling))
+    for part, render in sections:
+        if results.get(part):
+            lines += render(results[part])
     if results.get("failures"):
         lines += ["## Failures", ""] + [f"- **{f['part']}**: {f['error'].splitlines()[0]}" for f in results["failures"]] + [""]
     return "\n".join(lines)
