@@ -75,21 +75,13 @@ def check_evaluations(dagster_home: Path) -> dict[tuple[str, str], bool]:
     """(asset, check) -> passed, for every check evaluated in the one run under `dagster_home`."""
     from dagster import DagsterEventType, DagsterInstance
 
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with DagsterInstance.get() as instance:
-            (run,) = instance.get_runs()
-            events = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-            return {
-                (data.asset_key.to_user_string(), data.check_name): data.passed
-                for data in (event.dagster_event.event_specific_data for event in events)
-            }
-    finally:
-        if previous is None:
-            os.environ.pop("DAGSTER_HOME")
-        else:
-            os.environ["DAGSTER_HOME"] = previous
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        (run,) = instance.get_runs()
+        events = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        return {
+            (data.asset_key.to_user_string(), data.check_name): data.passed
+            for data in (event.dagster_event.event_specific_data for event in events)
+        }
 
 
 @pytest.mark.integration
