@@ -31,7 +31,6 @@ def register_package_without_definitions() -> None:
 
 register_package_without_definitions()
 
-from pyspark import StorageLevel  # noqa: E402
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
@@ -42,7 +41,7 @@ from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop, unio
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
-from lakehouse_assets.transforms.silver.pipeline import evaluate_source, raise_on_fatal, split  # noqa: E402
+from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evaluate_source, raise_on_fatal, split  # noqa: E402
 from lakehouse_assets.transforms.silver.quality import intake_counts  # noqa: E402
 
 # The same as lakehouse_assets/resources/landing.py and assets/gold/customers.py, which import Dagster.
@@ -145,7 +144,7 @@ class PlainLakehouse:
             references = {}
             if source == TRANSACTIONS:
                 references = {"customers": self.read_if_exists("silver", CUSTOMERS), "products": self.read_if_exists("silver", PRODUCTS)}
-            evaluated = evaluate_source(bronze[source], source, **references).persist(StorageLevel.MEMORY_AND_DISK)
+            evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
             persisted.append(evaluated)
             raise_on_fatal(evaluated, source, RULES[source])
             existing = self.read_if_exists("silver", source)

@@ -7,7 +7,6 @@ evaluated once (persisted) instead of once per table written.
 """
 
 from dagster import AssetExecutionContext, AssetIn, AssetKey, AssetOut, BackfillPolicy, Output, multi_asset
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -19,7 +18,7 @@ from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.rules import RULES
 from lakehouse_assets import rules as rules_module
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
-from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, raise_on_fatal, split
+from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, SPECS, evaluate_source, raise_on_fatal, split
 from lakehouse_assets.transforms.silver.quality import intake_counts
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
@@ -94,7 +93,7 @@ def silver_layer(
         references = {}
         if source == TRANSACTIONS:
             references = {"customers": tables.read_table(SILVER_KEYS[CUSTOMERS]), "products": tables.read_table(SILVER_KEYS[PRODUCTS])}
-        evaluated = evaluate_source(bronze[source], source, **references).persist(StorageLevel.MEMORY_AND_DISK)
+        evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
         persisted.append(evaluated)
         raise_on_fatal(evaluated, source, RULES[source])
         existing = tables.read_table(SILVER_KEYS[source])
