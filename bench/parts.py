@@ -118,24 +118,25 @@ def describe_difference(plain: dict, dagster: dict) -> str:
             f"Spark settings that differ: {conf or 'none'}; tables whose rows differ: {rows or 'none'}")
 
 
-def backfill(harness: Harness, count: int, transactions: int, one_process: bool = True) -> dict:
+def backfill(harness: Harness, count: int, transactions: int, one_process: bool = True, job: str = "daily") -> dict:
     """A `count`-day range of the daily job as one run vs one run per day, each run in its own process
     (as Dagster's daemon launches them); with `one_process`, also one run per day inside a single
-    process (one JVM), which tells the JVM's share of the difference from Dagster's per-run cost."""
+    process (one JVM), which tells the JVM's share of the difference from Dagster's per-run cost.
+    `job` is bench/dagster_pipeline.py's --job: "daily" (assets and checks) or "assets"."""
     landing = harness.scratch("backfill-landing") / "landing"
     generated = generate(harness, landing, transactions, count, 1, "backfill")
     range_days = days(FIRST_DAY, count)
     work = harness.scratch("backfill-one-run")
-    one_run = harness.run("backfill-one-run", "dagster_pipeline.py", ["--start", range_days[0], "--end", range_days[-1]],
+    one_run = harness.run("backfill-one-run", "dagster_pipeline.py", ["--start", range_days[0], "--end", range_days[-1], "--job", job],
                           lakehouse_env(work, landing), work)
     harness.discard(work)
     work = harness.scratch("backfill-per-day-processes")
     env = lakehouse_env(work, landing)
-    separate = [harness.run("backfill-day", "dagster_pipeline.py", ["--start", day], env, work) for day in range_days]
+    separate = [harness.run("backfill-day", "dagster_pipeline.py", ["--start", day, "--job", job], env, work) for day in range_days]
     harness.discard(work)
     separate_wall = round(sum(run["wall_seconds"] for run in separate), 2)
     summary = {
-        "days": count, "transactions_per_day": transactions, "records_landed": generated["records_landed"],
+        "days": count, "transactions_per_day": transactions, "job": job, "records_landed": generated["records_landed"],
         "one_run": {"runs": 1, "processes": 1, "wall_seconds": one_run["wall_seconds"], "run_seconds": one_run["run_seconds"]},
         "per_day_processes": {"runs": count, "processes": count, "wall_seconds": separate_wall,
                               "run_wall_seconds": [run["wall_seconds"] for run in separate]},
@@ -144,7 +145,8 @@ def backfill(harness: Harness, count: int, transactions: int, one_process: bool 
     if one_process:
         work = harness.scratch("backfill-per-day-one-process")
         in_process = harness.run("backfill-per-day-one-process", "dagster_pipeline.py",
-                                 ["--start", range_days[0], "--end", range_days[-1], "--per-day"], lakehouse_env(work, landing), work)
+                                 ["--start", range_days[0], "--end", range_days[-1], "--per-day", "--job", job],
+                                 lakehouse_env(work, landing), work)
         harness.discard(work)
         summary["per_day_one_process"] = {"runs": count, "processes": 1, "wall_seconds": in_process["wall_seconds"],
                                           "run_seconds": in_process["run_seconds"]}

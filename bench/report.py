@@ -228,7 +228,8 @@ def _backfill(b: dict) -> list[str]:
         variants.append(("one run per day, all in one process (one JVM)", b["per_day_one_process"]))
         summary += f"; per-day runs in one process / one run: {b['ratio_one_process']}×"
     body = [[label, v["runs"], v["processes"], v["wall_seconds"]] for label, v in variants]
-    return [f"## Backfill ({b['days']} days × {b['transactions_per_day']:,} transactions, `daily_lakehouse_job` with checks)", ""] + _table(
+    job = "its assets without checks" if b.get("job") == "assets" else "with checks"
+    return [f"## Backfill ({b['days']} days × {b['transactions_per_day']:,} transactions, `daily_lakehouse_job` {job})", ""] + _table(
         ["how", "runs", "processes", "wall s"], body) + [summary + ". Wall times include each process's start.", ""]
 
 

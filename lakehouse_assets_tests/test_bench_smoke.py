@@ -63,7 +63,7 @@ def test_bench_smoke_runs_every_part_and_writes_the_report(bench_run, tmp_path):
     assert overhead["ratio"] > 0
 
     backfill = results["backfill"]
-    assert backfill["days"] == 2
+    assert backfill["days"] == 2 and backfill["job"] == "assets"
     assert backfill["one_run"]["runs"] == 1 and backfill["per_day_processes"]["runs"] == 2
     assert backfill["ratio"] > 0
 
