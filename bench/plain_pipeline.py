@@ -37,6 +37,7 @@ from pyspark.sql import functions as F  # noqa: E402
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, LandingFile  # noqa: E402
 from lakehouse_assets.rules import RULES  # noqa: E402
 from lakehouse_assets.settings import get_settings  # noqa: E402
+from lakehouse_assets.spark_conf import session_conf  # noqa: E402
 from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop, union_all  # noqa: E402
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
@@ -54,20 +55,7 @@ def plain_session(settings) -> SparkSession:
     """The session `build_spark_session` gives the Dagster runs (bench/run.py compares the two confs)."""
     from delta import configure_spark_with_delta_pip
 
-    conf = {
-        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
-        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
-        "spark.databricks.delta.snapshotPartitions": str(max(1, min(settings.spark_shuffle_partitions, 4))),
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.driver.memory": settings.spark_driver_memory,
-        "spark.sql.adaptive.enabled": "true",
-        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
-    }
-    if settings.spark_master.startswith("local"):
-        conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
+    conf = session_conf(settings.spark_master, settings.spark_shuffle_partitions, False, settings.spark_driver_memory)
     active = SparkSession.getActiveSession()
     if active is not None:
         # Run inline (bench/harness.py): the process's one session, the one the Dagster runs beside it get.

@@ -13,10 +13,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
-DELTA_SESSION_CONF: dict[str, str] = {
-    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
-    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-}
+from lakehouse_assets.spark_conf import session_conf
 
 
 class S3AConnection(NamedTuple):
@@ -81,10 +78,6 @@ S3_LOG_STORE_CONF: dict[str, str] = {
 }
 
 
-def _is_local(master: str) -> bool:
-    return master.startswith("local")
-
-
 def build_spark_session(
     master: str = "local[*]",
     app_name: str = "lakehouse_assets",
@@ -104,26 +97,7 @@ def build_spark_session(
     """
     from delta import configure_spark_with_delta_pip
 
-    conf: dict[str, str] = {
-        **DELTA_SESSION_CONF,
-        # Small by default: a local run has few cores, and adaptive execution cannot split partitions
-        # (16 made a 1-million-row day's silver 25% slower on 2 cores than 4).
-        "spark.sql.shuffle.partitions": str(shuffle_partitions),
-        # Delta reconstructs table state with 50 tasks by default: pure overhead on small tables.
-        "spark.databricks.delta.snapshotPartitions": str(max(1, min(shuffle_partitions, 4))),
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.enabled": str(ui_enabled).lower(),
-        "spark.ui.showConsoleProgress": "false",
-        "spark.driver.memory": driver_memory,
-        "spark.sql.adaptive.enabled": "true",
-        # A JSON record that repeats a key must not fail the whole drop: the last value wins, as
-        # in most JSON parsers.
-        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
-    }
-    if _is_local(master):
-        # The machine's hostname may resolve to an address that is not reachable; loopback is.
-        conf["spark.driver.host"] = "127.0.0.1"
-        conf["spark.driver.bindAddress"] = "127.0.0.1"
+    conf = session_conf(master, shuffle_partitions, ui_enabled, driver_memory)
     hadoop_conf = s3a_hadoop_conf(s3) if s3 is not None else {}
     if s3 is not None:
         conf.update(S3_LOG_STORE_CONF)

@@ -1,0 +1,39 @@
+"""The Spark settings of every lakehouse session, without Dagster.
+
+`resources/spark.build_spark_session` builds the runs' session from them, and the benchmark's
+plain PySpark script (`bench/plain_pipeline.py`, which must not import Dagster) builds its own from
+the same function, so the two compared pipelines cannot drift apart in Spark settings.
+"""
+
+DELTA_SESSION_CONF: dict[str, str] = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+def is_local(master: str) -> bool:
+    return master.startswith("local")
+
+
+def session_conf(master: str, shuffle_partitions: int, ui_enabled: bool, driver_memory: str) -> dict[str, str]:
+    conf: dict[str, str] = {
+        **DELTA_SESSION_CONF,
+        # Small by default: a local run has few cores, and adaptive execution cannot split partitions
+        # (16 made a 1-million-row day's silver 25% slower on 2 cores than 4).
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        # Delta reconstructs table state with 50 tasks by default: pure overhead on small tables.
+        "spark.databricks.delta.snapshotPartitions": str(max(1, min(shuffle_partitions, 4))),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": str(ui_enabled).lower(),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.memory": driver_memory,
+        "spark.sql.adaptive.enabled": "true",
+        # A JSON record that repeats a key must not fail the whole drop: the last value wins, as
+        # in most JSON parsers.
+        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    }
+    if is_local(master):
+        # The machine's hostname may resolve to an address that is not reachable; loopback is.
+        conf["spark.driver.host"] = "127.0.0.1"
+        conf["spark.driver.bindAddress"] = "127.0.0.1"
+    return conf
