@@ -34,11 +34,12 @@ register_package_without_definitions()
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, LandingFile  # noqa: E402
+from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS  # noqa: E402
 from lakehouse_assets.rules import RULES  # noqa: E402
 from lakehouse_assets.settings import get_settings  # noqa: E402
 from lakehouse_assets.spark_conf import session_conf  # noqa: E402
-from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop, union_all  # noqa: E402
+from lakehouse_assets.transforms.bronze import plan_files, read_drop, union_all  # noqa: E402
+from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile  # noqa: E402
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
@@ -46,7 +47,6 @@ from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evalu
 from lakehouse_assets.transforms.silver.quality import intake_counts  # noqa: E402
 
 # The same as lakehouse_assets/resources/landing.py and assets/gold/customers.py, which import Dagster.
-FORMAT_BY_EXTENSION = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
 RFM_WINDOW_DAYS = 90
 SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
@@ -68,21 +68,25 @@ def plain_session(settings) -> SparkSession:
     return session
 
 
-def drop_files(landing: Path, source: str, day: date) -> list[LandingFile]:
+def local_reader(landing: Path) -> ByteReader:
+    def read_range(key: str, start: int, length: int) -> bytes:
+        with open(landing / key, "rb") as handle:
+            handle.seek(start)
+            return handle.read(length)
+
+    return ByteReader(read_range)
+
+
+def drop_entries(landing: Path, source: str, day: date) -> list[tuple[LandedFile, None]]:
+    """Every file of a drop folder, for bronze's own planning (the same rules as the Dagster runs)."""
     folder = landing / source / day.isoformat()
-    paths = sorted(folder.iterdir()) if folder.is_dir() else []
+    paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     return [
-        LandingFile(str(path.resolve()), path.name, FORMAT_BY_EXTENSION[path.suffix.lower()], path.stat().st_size, day,
-                    f"{source}/{day.isoformat()}/{path.name}")
+        (LandedFile(key=f"{source}/{day.isoformat()}/{path.name}", name=path.name, path=str(path.absolute()),
+                    uri="file:" + str(path.absolute()), location=str(path), source=source, day=day,
+                    size=path.stat().st_size, fingerprint=""), None)
         for path in paths
-        if path.is_file() and path.suffix.lower() in FORMAT_BY_EXTENSION and not path.name.startswith(("_", "."))
-        and path.stat().st_size > 0
     ]
-
-
-def first_line(path: str) -> str:
-    with open(path, "rb") as handle:
-        return handle.readline().decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 class PlainLakehouse:
@@ -120,9 +124,9 @@ class PlainLakehouse:
         ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
         run_id = f"plain-{uuid.uuid4()}"
         for source in SOURCES:
-            files = [file for day in days for file in drop_files(self.landing, source, day)]
-            headers = {file.path: parse_csv_header(first_line(file.path)) for file in files if file.format == "csv"}
-            self.write(read_drop(self.spark, source, files, headers, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN)
+            reader = local_reader(self.landing)
+            files = plan_files(self.spark, [entry for day in days for entry in drop_entries(self.landing, source, day)], reader)
+            self.write(read_drop(self.spark, source, files, reader, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN)
 
     def silver(self) -> None:
         in_window = self.between(INGEST_DATE_COLUMN, self.start, self.end)

@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     generator_cli.register(subparsers)
     demo.register(subparsers)
     landing_cli.register(subparsers)
+    landing_cli.register_rejected(subparsers)
     timetravel_cli.register(subparsers)
     maintenance_cli.register(subparsers)
     dashboard_cli.register(subparsers)

@@ -5,10 +5,7 @@ business column as raw text (StringType) so nothing a source sends is lost to a 
 typing happens in silver.
 """
 
-from datetime import date
-from typing import NamedTuple
-
-from pyspark.sql.types import DateType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import ArrayType, DateType, LongType, StringType, StructField, StructType, TimestampType
 
 TRANSACTIONS = "transactions"
 CUSTOMERS = "customers"
@@ -53,6 +50,10 @@ CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The alphabet of a business id once silver has normalized it (trimmed, a-z upper-cased). No
+# backslashes: the pattern is used both in Python (pandera) and inside Spark SQL string literals (rules).
+ID_PATTERN = "^[A-Z0-9][A-Z0-9_-]*$"
+
 BUSINESS_KEYS: dict[str, str] = {
     TRANSACTIONS: "transaction_id",
     CUSTOMERS: "customer_id",
@@ -78,22 +79,7 @@ CATEGORY_TREE: dict[str, tuple[str, ...]] = {
 }
 
 LANDING_FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
-# Files whose names start with these are bookkeeping (the generator's manifest, writers' temp
-# files), never data.
-IGNORED_FILE_PREFIXES: tuple[str, ...] = ("_", ".")
 MANIFEST_FILE_NAME = "_manifest.json"
-
-
-
-class LandingFile(NamedTuple):
-    """One data file of a (source, day) drop."""
-
-    path: str  # what Spark reads: an absolute local path or a URI
-    name: str
-    format: str  # csv | json | parquet
-    size: int
-    day: date
-    key: str = ""  # relative to the landing root: <source>/<YYYY-MM-DD>/<name>
 
 
 # Raw text of a record that could not be parsed at all (a broken CSV/JSON line).
@@ -129,3 +115,33 @@ def raw_schema(source: str) -> StructType:
 def bronze_schema(source: str) -> StructType:
     """The exact schema of the bronze table for `source`."""
     return StructType(list(raw_schema(source).fields) + list(BRONZE_METADATA_FIELDS))
+
+
+# The file ledger of a source (bronze/<source>_files): one row per entry found under a drop folder,
+# with what bronze did with it. `records` counts what the file holds (loaded: its bronze rows;
+# rejected: counted where the file could be read as lines, else NULL).
+FILES_SCHEMA = StructType(
+    [
+        StructField("source", StringType(), nullable=False),
+        StructField("landing_path", StringType(), nullable=False),
+        StructField("file_name", StringType(), nullable=False),
+        StructField("outcome", StringType(), nullable=False),  # loaded | rejected | ignored
+        StructField("reason", StringType()),  # rejected: what is wrong; ignored: the naming rule
+        StructField("message", StringType()),
+        StructField("format", StringType()),
+        StructField("encoding", StringType()),
+        StructField("size_bytes", LongType(), nullable=False),
+        StructField("fingerprint", StringType()),
+        StructField("records", LongType()),
+        StructField("columns", ArrayType(StringType(), containsNull=False)),  # header / Parquet schema
+        StructField("_source_file", StringType(), nullable=False),
+        StructField("_ingested_at", TimestampType(), nullable=False),
+        StructField("_run_id", StringType(), nullable=False),
+        StructField(INGEST_DATE_COLUMN, DateType(), nullable=False),
+    ]
+)
+
+
+def files_table(source: str) -> str:
+    """The table name of a source's file ledger, under the bronze layer."""
+    return f"{source}_files"

@@ -70,3 +70,56 @@ def run_fetch_jars(args: argparse.Namespace) -> int:
     session.stop()
     print(f"Spark jars resolved into Ivy's cache: {jars}")
     return 0
+
+
+def register_rejected(subparsers: argparse._SubParsersAction) -> None:
+    rejected = subparsers.add_parser(
+        "rejected",
+        help="list the landed files bronze set aside (could not be read), with the reason and what to do",
+        description=(
+            "Read the bronze file ledgers (bronze/<source>_files) and print every file that was rejected "
+            "(--all: every entry, loaded and ignored ones too) for a day or all days."
+        ),
+    )
+    rejected.add_argument("--day", help="landing day YYYY-MM-DD (default: every day)")
+    rejected.add_argument("--source", choices=("transactions", "customers", "products"), help="one source (default: all)")
+    rejected.add_argument("--all", action="store_true", help="also list loaded and ignored entries")
+    rejected.set_defaults(func=run_rejected)
+
+
+def run_rejected(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from lakehouse_assets import timetravel
+    from lakehouse_assets.constants import BRONZE
+    from lakehouse_assets.contracts import SOURCES, files_table
+    from lakehouse_assets.definitions import cli_spark_session
+    from lakehouse_assets.settings import get_settings
+
+    if args.day:
+        try:
+            date.fromisoformat(args.day)
+        except ValueError:
+            print(f"lakehouse rejected: --day {args.day!r} is not a date; use YYYY-MM-DD", file=sys.stderr)
+            return 2
+    settings = get_settings()
+    uris = []
+    for source in [args.source] if args.source else SOURCES:
+        try:
+            uris.append(timetravel.resolve_table(settings.lakehouse_root, f"{BRONZE}/{files_table(source)}"))
+        except timetravel.TableNotFoundError:
+            continue  # that source's bronze was never materialized: nothing was set aside
+    spark = cli_spark_session(settings) if uris else None
+    rows = []
+    for uri in uris:
+        ledger = spark.read.format("delta").load(uri)
+        if args.day:
+            ledger = ledger.where(f"_ingest_date = DATE'{args.day}'")
+        if not args.all:
+            ledger = ledger.where("outcome = 'rejected'")
+        rows += ledger.orderBy("_ingest_date", "file_name").collect()
+    for row in rows:
+        records = "?" if row.records is None else row.records
+        print(f"{row._ingest_date}\t{row.source}\t{row.outcome}\t{row.reason or '-'}\t{records} records\t{row.message or row.landing_path}")
+    print(f"{len(rows)} file(s)" + ("" if args.all else " set aside"), file=sys.stderr)
+    return 0

@@ -25,6 +25,7 @@ from dagster import (
     sensor,
 )
 
+from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import SOURCES
 from lakehouse_assets.partitions import daily_partitions
@@ -78,7 +79,7 @@ def plan_requests(
             RunRequest(
                 run_key=f"{day.isoformat()}@{run_digest}",
                 partition_key=day.isoformat(),
-                asset_selection=[AssetKey([BRONZE, source]) for source in sources],
+                asset_selection=[key for source in sources for key in bronze_keys(source)],
                 tags={
                     "lakehouse/drops": ",".join(f"{source}/{day.isoformat()}" for source in sorted(digests)),
                     **({"lakehouse/empty_sources": ",".join(sorted(empty))} if empty else {}),
@@ -96,7 +97,7 @@ def build_landing_sensor(default_status: DefaultSensorStatus = DefaultSensorStat
         minimum_interval_seconds=30,
         default_status=default_status,
         description="Requests a bronze run for every (source, day) drop in the landing zone that is new or changed.",
-        asset_selection=[AssetKey([BRONZE, source]) for source in SOURCES],
+        asset_selection=[key for source in SOURCES for key in bronze_keys(source)],
     )
     def landing_drops(context: SensorEvaluationContext, landing: LandingZone):
         cursor = json.loads(context.cursor) if context.cursor else {}

@@ -5,6 +5,9 @@ plain PySpark script (`bench/plain_pipeline.py`, which must not import Dagster) 
 the same function, so the two compared pipelines cannot drift apart in Spark settings.
 """
 
+import os
+import sys
+
 DELTA_SESSION_CONF: dict[str, str] = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
@@ -31,8 +34,16 @@ def session_conf(master: str, shuffle_partitions: int, ui_enabled: bool, driver_
         # A JSON record that repeats a key must not fail the whole drop: the last value wins, as
         # in most JSON parsers.
         "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+        # Landed CSV that is not UTF-8 is read as Windows-1252 (what Excel writes); Spark 4 allows
+        # only a few charsets in its readers unless the JVM's full list is switched back on.
+        "spark.sql.legacy.javaCharsets": "true",
     }
     if is_local(master):
+        # Python UDFs (bronze's JSON parser) run in workers started with this interpreter, the
+        # project's own; the default, `python3` on PATH, may lack pyarrow or be another version.
+        # PySpark takes the workers' interpreter from PYSPARK_PYTHON when the session starts.
+        conf["spark.pyspark.python"] = sys.executable
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # The machine's hostname may resolve to an address that is not reachable; loopback is.
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"

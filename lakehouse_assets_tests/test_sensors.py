@@ -64,11 +64,15 @@ def tick(instance, drops, cursor: str | None):
 
 
 def requested(result) -> list[tuple[str, list[str], str]]:
-    """(partition, selected bronze assets, drops tag) per run request."""
-    return sorted(
-        (r.partition_key, [k.to_user_string() for k in r.asset_selection], r.tags["lakehouse/drops"])
-        for r in result.run_requests or []
-    )
+    """(partition, selected bronze tables, drops tag) per run request; each table's file ledger
+    must be selected with it (one step writes both)."""
+    requests = []
+    for r in result.run_requests or []:
+        keys = [k.to_user_string() for k in r.asset_selection]
+        tables = [key for key in keys if not key.endswith("_files")]
+        assert sorted(keys) == sorted([*tables, *[f"{table}_files" for table in tables]])
+        requests.append((r.partition_key, tables, r.tags["lakehouse/drops"]))
+    return sorted(requests)
 
 
 ALL_BRONZE = ["bronze/customers", "bronze/products", "bronze/transactions"]

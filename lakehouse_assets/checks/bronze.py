@@ -1,50 +1,41 @@
-"""Bronze checks: nothing landed was lost, and every landed file carries its source contract.
+"""Bronze checks: nothing landed was lost, files set aside are shown, and contracts are visible.
 
-Both count from the landing files themselves (not only the generator's manifest), per partition,
-and both block: silver must not build on a bronze slice that lost records or columns.
+- `records_landed_equal_rows_written` (blocking): per loaded file, the records its survey counted
+  (lines, Parquet rows — not bronze's parsers) equal its bronze rows; per day, a manifest's count
+  equals the records of every file of the drop, rejected ones included. Silver must not build on a
+  slice that lost records.
+- `contract_columns_present` (WARN, not blocking): which files lack contract columns. Their
+  records still flow: silver's rules quarantine each record that misses a required value, so one
+  odd file never blocks a day or a range.
+- `no_rejected_files` (WARN, on the file ledger): which files were set aside, and why.
 """
 
+from collections import defaultdict
 from datetime import date
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetChecksDefinition,
-    AssetKey,
+    AssetIn,
     MetadataValue,
 )
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.assets.bronze.sources import csv_headers
+from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.checks.partitioned import partitioned_check
-from lakehouse_assets.constants import BRONZE
-from lakehouse_assets.contracts import (
-    CONTRACT_COLUMNS,
-    CORRUPT_RECORD_COLUMN,
-    RESCUED_DATA_COLUMN,
-    SOURCES,
-    LandingFile,
-)
+from lakehouse_assets.contracts import CONTRACT_COLUMNS, CORRUPT_RECORD_COLUMN, RESCUED_DATA_COLUMN, SOURCES
 from lakehouse_assets.partitions import daily_partitions
-from lakehouse_assets.resources.landing import LandingZone
+from lakehouse_assets.resources.landing import LandingZone, ManifestError
 from lakehouse_assets.resources.spark import SparkResource
-from lakehouse_assets.transforms.bronze import (
-    SOURCE_FILE_COLUMN,
-    landed_file_columns,
-    landed_record_counts,
-    spark_file_uri,
-)
+from lakehouse_assets.transforms.bronze import SOURCE_FILE_COLUMN, landed_json_keys
+from lakehouse_assets.transforms.bronze_files import LOADED, REJECTED, LandedFile
 
 
-def _partition_files(
-    context: AssetCheckExecutionContext, landing: LandingZone, source: str
-) -> list[LandingFile]:
-    return [
-        file
-        for key in context.partition_keys
-        for file in landing.list_drop(source, date.fromisoformat(key))
-    ]
+def _ledger(files: DataFrame) -> list[dict]:
+    return [row.asDict() for row in files.collect()]
 
 
 def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
@@ -62,41 +53,49 @@ def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
 
 
 def build_row_count_check(source: str) -> AssetChecksDefinition:
+    table_key, ledger_key = bronze_keys(source)
+
     @partitioned_check(
-        asset=AssetKey([BRONZE, source]),
+        asset=table_key,
         name="records_landed_equal_rows_written",
         blocking=True,
         partitions_def=daily_partitions,
+        additional_ins={"files": AssetIn(key=ledger_key)},
         description=(
-            f"Every record landed for {source} (counted from the files, and from the manifest where "
-            "one exists) is a row of the bronze slice, file by file."
+            f"Every record of every loaded {source} file (counted from its lines or Parquet rows) is a row "
+            "of the bronze slice, file by file; a drop's manifest counts the records of all its files, "
+            "rejected ones included."
         ),
     )
     def records_landed_equal_rows_written(
-        context: AssetCheckExecutionContext,
-        bronze: DataFrame,
-        spark: SparkResource,
-        landing: LandingZone,
+        context: AssetCheckExecutionContext, bronze: DataFrame, files: DataFrame, landing: LandingZone
     ) -> AssetCheckResult:
-        files = _partition_files(context, landing, source)
-        landed = landed_record_counts(spark.get_session(), [(f.path, f.format) for f in files])
+        ledger = _ledger(files)
+        landed = {row["_source_file"]: row["records"] or 0 for row in ledger if row["outcome"] == LOADED}
         written = _bronze_counts(bronze)
         mismatched = {
             uri: {"landed": landed.get(uri, 0), "written": written.get(uri, {}).get("rows", 0)}
             for uri in sorted(set(landed) | set(written))
             if landed.get(uri, 0) != written.get(uri, {}).get("rows", 0)
         }
-        manifest_mismatch, manifest_records = _compare_manifests(context, landing, source, files, landed)
+        rejected = [row for row in ledger if row["outcome"] == REJECTED]
+        manifest_mismatch, manifest_records, manifest_problems = _compare_manifests(context, landing, source, ledger)
         metadata = {
-            "records_landed": sum(landed.values()),
+            "records_landed": sum(landed.values()) + sum(row["records"] or 0 for row in rejected),
             "rows_written": sum(counts["rows"] for counts in written.values()),
+            "records_in_rejected_files": sum(row["records"] or 0 for row in rejected),
+            "rejected_files_uncounted": sum(row["records"] is None for row in rejected),
             "records_in_manifests": manifest_records,
             "manifest_mismatches": MetadataValue.json(manifest_mismatch),
-            "files": len(files),
+            "manifest_problems": MetadataValue.json(manifest_problems),
+            "files": len(landed),
+            "files_rejected": len(rejected),
             "corrupt_records": sum(counts["corrupt"] for counts in written.values()),
             "rescued_records": sum(counts["rescued"] for counts in written.values()),
             "mismatched_files": MetadataValue.json(mismatched),
         }
+        for problem in manifest_problems:
+            context.log.warning(problem)
         return AssetCheckResult(
             passed=not mismatched and not manifest_mismatch,
             metadata=metadata,
@@ -107,28 +106,31 @@ def build_row_count_check(source: str) -> AssetChecksDefinition:
 
 
 def _compare_manifests(
-    context: AssetCheckExecutionContext,
-    landing: LandingZone,
-    source: str,
-    files: list[LandingFile],
-    landed: dict[str, int],
-) -> tuple[dict[str, dict[str, int]], int]:
-    """Days whose manifest promises a different record count than their files hold.
+    context: AssetCheckExecutionContext, landing: LandingZone, source: str, ledger: list[dict]
+) -> tuple[dict[str, dict[str, int]], int, list[str]]:
+    """Days whose manifest promises a different record count than their files hold, the records
+    promised, and manifests that could not be used (a warning each, not a failure).
 
     A manifest counting more records than the files means a file of the drop never arrived.
     """
+    in_files: dict[str, int] = defaultdict(int)
+    for row in ledger:
+        if row["outcome"] in (LOADED, REJECTED):
+            in_files[row["_ingest_date"].isoformat()] += row["records"] or 0
     mismatches: dict[str, dict[str, int]] = {}
-    promised = 0
+    promised, problems = 0, []
     for key in context.partition_keys:
-        day = date.fromisoformat(key)
-        manifest = landing.read_manifest(source, day)
+        try:
+            manifest = landing.read_manifest(source, date.fromisoformat(key))
+        except ManifestError as exc:
+            problems.append(f"{exc} The day's record count was not compared with a manifest.")
+            continue
         if manifest is None:
             continue
         promised += manifest["records"]
-        in_files = sum(landed.get(spark_file_uri(f.path), 0) for f in files if f.day == day)
-        if manifest["records"] != in_files:
-            mismatches[key] = {"manifest": manifest["records"], "files": in_files}
-    return mismatches, promised
+        if manifest["records"] != in_files[key]:
+            mismatches[key] = {"manifest": manifest["records"], "files": in_files[key]}
+    return mismatches, promised, problems
 
 
 def _describe_failure(mismatched: dict, manifest_mismatch: dict) -> str | None:
@@ -142,29 +144,35 @@ def _describe_failure(mismatched: dict, manifest_mismatch: dict) -> str | None:
 
 def build_contract_check(source: str) -> AssetChecksDefinition:
     contract = CONTRACT_COLUMNS[source]
+    table_key, ledger_key = bronze_keys(source)
 
     @partitioned_check(
-        asset=AssetKey([BRONZE, source]),
+        asset=table_key,
         name="contract_columns_present",
-        blocking=True,
+        blocking=False,
         partitions_def=daily_partitions,
-        description=f"Every landed {source} file carries all contract columns: {', '.join(contract)}.",
+        additional_ins={"files": AssetIn(key=ledger_key)},
+        description=(
+            f"Warns when a loaded {source} file lacks contract columns ({', '.join(contract)}); its records "
+            "still flow and silver quarantines those missing a required value."
+        ),
     )
-    def contract_columns_present(
-        context: AssetCheckExecutionContext, spark: SparkResource, landing: LandingZone
-    ) -> AssetCheckResult:
-        session = spark.get_session()
-        files = _partition_files(context, landing, source)
-        file_columns = landed_file_columns(session, files, csv_headers(landing, files))
-        missing_by_file = {
-            file.name: sorted(set(contract) - file_columns[file.path])
-            for file in files
-            if set(contract) - file_columns[file.path]
-        }
+    def contract_columns_present(files: DataFrame, spark: SparkResource) -> AssetCheckResult:
+        loaded = [row for row in _ledger(files) if row["outcome"] == LOADED]
+        json_lines = [
+            _as_file(row, source) for row in loaded if row["format"] == "json" and not row["columns"]
+        ]
+        keys = landed_json_keys(spark.get_session(), json_lines)
+        missing_by_file = {}
+        for row in loaded:
+            columns = set(row["columns"] or keys.get(row["_source_file"], set()))
+            if set(contract) - columns:
+                missing_by_file[row["file_name"]] = sorted(set(contract) - columns)
         return AssetCheckResult(
             passed=not missing_by_file,
+            severity=AssetCheckSeverity.WARN,
             metadata={
-                "files_checked": len(files),
+                "files_checked": len(loaded),
                 "files_missing_columns": len(missing_by_file),
                 "missing_columns_by_file": MetadataValue.json(missing_by_file),
                 "contract_columns": ", ".join(contract),
@@ -174,6 +182,56 @@ def build_contract_check(source: str) -> AssetChecksDefinition:
     return contract_columns_present
 
 
+def _as_file(row: dict, source: str) -> LandedFile:
+    return LandedFile(key="", name=row["file_name"], path=row["_source_file"], uri=row["_source_file"],
+                      location=row["landing_path"], source=source, day=row["_ingest_date"], size=row["size_bytes"],
+                      fingerprint=row["fingerprint"] or "", format=row["format"])
+
+
+def _rejected_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
+    rejected = result.metadata["rejected"].value.get(day, [])
+    return AssetCheckResult(
+        passed=not rejected,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"files_rejected": len(rejected), "rejected": MetadataValue.json({day: rejected} if rejected else {})},
+        description=f"{len(rejected)} file(s) set aside on {day}" if rejected else None,
+    )
+
+
+def build_rejected_files_check(source: str) -> AssetChecksDefinition:
+    _, ledger_key = bronze_keys(source)
+
+    @partitioned_check(
+        asset=ledger_key,
+        name="no_rejected_files",
+        blocking=False,
+        partitions_def=daily_partitions,
+        per_partition=_rejected_on_day,
+        description=(
+            f"Warns when a landed {source} file was set aside because it could not be read; the metadata "
+            "names each file, the reason and what to do (`lakehouse rejected --day <day>`)."
+        ),
+    )
+    def no_rejected_files(files: DataFrame) -> AssetCheckResult:
+        rejected: dict[str, list[dict]] = defaultdict(list)
+        for row in _ledger(files):
+            if row["outcome"] == REJECTED:
+                rejected[row["_ingest_date"].isoformat()].append(
+                    {"file": row["file_name"], "reason": row["reason"], "records": row["records"], "message": row["message"]}
+                )
+        count = sum(len(day) for day in rejected.values())
+        return AssetCheckResult(
+            passed=count == 0,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"files_rejected": count, "rejected": MetadataValue.json(dict(rejected))},
+            description=f"{count} file(s) set aside; run `lakehouse rejected` for the list" if count else None,
+        )
+
+    return no_rejected_files
+
+
 bronze_checks: list[AssetChecksDefinition] = [
-    check for source in SOURCES for check in (build_row_count_check(source), build_contract_check(source))
+    check
+    for source in SOURCES
+    for check in (build_row_count_check(source), build_contract_check(source), build_rejected_files_check(source))
 ]

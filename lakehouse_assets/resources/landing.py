@@ -8,6 +8,7 @@ what counts as a data file and what belongs to which drop lives once, in the bas
 """
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -18,22 +19,8 @@ from urllib.parse import urlparse
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
-from lakehouse_assets.contracts import IGNORED_FILE_PREFIXES, MANIFEST_FILE_NAME, LandingFile
-
-FORMAT_BY_EXTENSION: dict[str, str] = {
-    ".csv": "csv",
-    ".json": "json",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".parquet": "parquet",
-}
-
-
-# Writers' partial files: never data, whatever their extension.
-PARTIAL_MARKERS: tuple[str, ...] = ("_tmp", ".tmp", ".part", ".crdownload")
-
-# A CSV header is read by ranged reads of this size until its line ends.
-_HEAD_CHUNK = 64 * 1024
+from lakehouse_assets.contracts import MANIFEST_FILE_NAME
+from lakehouse_assets.transforms.bronze_files import IGNORED, ByteReader, LandedFile, classify_name
 
 
 class LandedObject(NamedTuple):
@@ -50,16 +37,11 @@ class _Listed(NamedTuple):
     key: str  # relative to the root
     size: int
     fingerprint: str
+    problem: str | None = None  # why the entry is not a readable file (a broken link, ...)
 
 
-def is_data_file(name: str, size: int) -> bool:
-    """Zero-byte, partial (`.part`, `_tmp`) and bookkeeping (`.x`, `_x`) files are not data."""
-    lowered = name.lower()
-    return size > 0 and not name.startswith(IGNORED_FILE_PREFIXES) and not any(m in lowered for m in PARTIAL_MARKERS)
-
-
-class UnsupportedLandingFileError(ValueError):
-    """A drop holds a file bronze cannot read; refusing it beats silently skipping its records."""
+class ManifestError(ValueError):
+    """A drop's manifest cannot be used; the message names the file and what to fix."""
 
 
 class LandingZone(ConfigurableResource):
@@ -86,6 +68,11 @@ class LandingZone(ConfigurableResource):
         """How Spark reads `key`: an absolute local path or an s3a:// URI."""
         raise NotImplementedError
 
+    def _spark_uri(self, key: str) -> str:
+        """How Spark's `_metadata.file_path` names `key` (bronze's `_source_file`)."""
+        path = self._spark_path(key)
+        return path if "://" in path else "file:" + path
+
     def put_file(self, local_path: Path, key: str) -> None:
         """Land a local file under `key`, appearing whole or not at all."""
         raise NotImplementedError
@@ -94,51 +81,44 @@ class LandingZone(ConfigurableResource):
     def drop_location(self, source: str, day: date) -> str:
         return f"{self.location.rstrip('/')}/{source}/{day.isoformat()}/"
 
-    def list_drop(self, source: str, day: date) -> list[LandingFile]:
-        """The data files of one (source, day) drop, by name; bookkeeping and empty files left out.
+    def byte_reader(self) -> ByteReader:
+        return ByteReader(self._read_range)
 
-        A zero-byte file holds no record, so leaving it out loses nothing; a file of an unknown
-        type might hold records, so it stops the run with a message instead.
-        """
+    def list_entries(self, source: str, day: date) -> list[tuple[LandedFile, str | None]]:
+        """Every entry under one (source, day) drop folder, with why it is not a readable file (or None)."""
         prefix = f"{source}/{day.isoformat()}/"
-        files = []
-        for listed in self._list(prefix):
-            name = listed.key[len(prefix):]
-            if "/" in name or not is_data_file(name, listed.size):
-                continue
-            suffix = Path(name).suffix
-            file_format = FORMAT_BY_EXTENSION.get(suffix.lower())
-            if file_format is None:
-                raise UnsupportedLandingFileError(
-                    f"Landing file {self.location.rstrip('/')}/{listed.key} has an unsupported type "
-                    f"'{suffix or '(none)'}'. Bronze reads {', '.join(sorted(FORMAT_BY_EXTENSION))}; "
-                    "rename or convert the file, or move it out of the drop folder, then re-run this partition."
-                )
-            files.append(LandingFile(self._spark_path(listed.key), name, file_format, listed.size, day, listed.key))
-        return files
-
-    def read_first_line(self, file: LandingFile) -> str:
-        """The first line of a file (a CSV header), read in ranges rather than whole."""
-        head, start = b"", 0
-        while b"\n" not in head and start < file.size:
-            chunk = self._read_range(file.key, start, _HEAD_CHUNK)
-            if not chunk:
-                break
-            head, start = head + chunk, start + len(chunk)
-        return head.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+        root = self.location.rstrip("/")
+        return [
+            (
+                LandedFile(
+                    key=listed.key, name=listed.key[len(prefix):], path=self._spark_path(listed.key),
+                    uri=self._spark_uri(listed.key), location=f"{root}/{listed.key}", source=source, day=day,
+                    size=listed.size, fingerprint=listed.fingerprint,
+                ),
+                listed.problem,
+            )
+            for listed in self._list(prefix)
+        ]
 
     def read_manifest(self, source: str, day: date) -> dict | None:
         """The generator's manifest of a drop, or None for drops delivered without one."""
         key = f"{source}/{day.isoformat()}/{MANIFEST_FILE_NAME}"
-        text = self._read_text(key)
-        if text is None:
-            return None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(
+            text = self._read_text(key)
+            if text is None:
+                return None
+            manifest = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ManifestError(
                 f"Manifest {self.location.rstrip('/')}/{key} is not valid JSON ({exc}); fix or remove it."
             ) from exc
+        records = manifest.get("records") if isinstance(manifest, dict) else None
+        if not isinstance(records, int) or isinstance(records, bool) or records < 0:
+            raise ManifestError(
+                f"Manifest {self.location.rstrip('/')}/{key} has no whole-number 'records' field "
+                f"(found {records!r}); it should say how many records the drop's files hold."
+            )
+        return manifest
 
     def scan(self, source: str) -> Iterator[LandedObject]:
         """Every data file under `<root>/<source>/`, lazily, without reading contents.
@@ -148,7 +128,7 @@ class LandingZone(ConfigurableResource):
         """
         for listed in self._list(f"{source}/"):
             parts = listed.key.split("/")[1:]
-            if not parts or not is_data_file(parts[-1], listed.size):
+            if not parts or _ignored(listed, source):
                 continue
             yield LandedObject(listed.key, source, _folder_date(parts), listed.size, listed.fingerprint)
 
@@ -169,11 +149,12 @@ class LocalLandingZone(LandingZone):
         base = Path(self.root) / prefix
         if not base.is_dir():
             return
-        for path in sorted(base.rglob("*")):
-            if path.is_file():
-                stat = path.stat()
-                key = path.relative_to(self.root).as_posix()
-                yield _Listed(key, stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}")
+        entries = []
+        # Symbolic links to folders are listed, not followed: a link must not pull another tree in.
+        for folder, folders, names in os.walk(base, followlinks=False):
+            for name in [*names, *[f for f in folders if os.path.islink(os.path.join(folder, f))]]:
+                entries.append(_local_entry(Path(folder) / name, Path(self.root)))
+        yield from sorted(entries)
 
     def _read_range(self, key: str, start: int, length: int) -> bytes:
         with open(Path(self.root) / key, "rb") as handle:
@@ -185,7 +166,8 @@ class LocalLandingZone(LandingZone):
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def _spark_path(self, key: str) -> str:
-        return str((Path(self.root) / key).resolve())
+        # Not resolved: a symbolic link is read through, and lineage names the link that landed.
+        return os.path.abspath(Path(self.root) / key)
 
     def put_file(self, local_path: Path, key: str) -> None:
         target = Path(self.root) / key
@@ -292,3 +274,23 @@ def _folder_date(parts: list[str]) -> date | None:
         return date.fromisoformat(parts[0])
     except ValueError:
         return None
+
+
+def _local_entry(path: Path, root: Path) -> _Listed:
+    key = path.relative_to(root).as_posix()
+    if path.is_symlink() and not path.exists():
+        return _Listed(key, 0, "broken-link", f"a symbolic link to {os.readlink(path)}, which does not exist")
+    if path.is_dir():
+        return _Listed(key, 0, "folder-link", f"a symbolic link to a folder ({os.readlink(path)})")
+    if not path.is_file():
+        return _Listed(key, 0, "special", "not a regular file (a pipe, socket or device)")
+    stat = path.stat()
+    return _Listed(key, stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}")
+
+
+def _ignored(listed: _Listed, source: str) -> bool:
+    """The entry is ignored by a naming rule (what the sensor need not wake up for)."""
+    parts = listed.key.split("/")
+    entry = LandedFile(key=listed.key, name="/".join(parts[2:]) or parts[-1], path="", uri="", location=listed.key,
+                       source=source, day=date.min, size=listed.size, fingerprint=listed.fingerprint)
+    return classify_name(entry, listed.problem).outcome == IGNORED

@@ -1,118 +1,237 @@
-"""Reading landed files into the bronze shape: contract columns as raw text, nothing dropped.
+"""Reading landed files into the bronze shape: contract columns as the text that landed, nothing dropped.
 
-- CSV files are read with their own header as the schema, so a column is matched by name, never
-  by position; columns outside the contract go to `_rescued_data` as JSON.
-- JSON lines are parsed from their text as string maps, so unexpected keys are rescued rather than
-  silently ignored, and a line that is not a JSON object keeps its raw text in `_corrupt_record`.
-- Parquet files are read one schema at a time and every value is cast to text.
-No Dagster here: these functions take a SparkSession and file paths and return DataFrames.
+`transforms/bronze_files.py` decides per file whether and how it is read; this module does the
+reading with Spark, given those plans:
+- CSV: Spark's CSV reader with the file's delimiter and encoding, RFC 4180 quoting, columns taken
+  by position and named from the file's own header (so any header text works); columns outside
+  the contract go to `_rescued_data` as JSON; a record with the wrong number of fields keeps its
+  raw text in `_corrupt_record`.
+- JSON: every non-blank line (or every element of a JSON array file) is parsed in Python with
+  numbers kept as written, duplicate keys and trailing data made corrupt (`bronze_files.parse_json_line`).
+- Parquet: every value cast to text; types Spark cannot read (nanosecond timestamps, uint64,
+  time, null columns, wide decimals) are converted to text by pyarrow instead.
+No Dagster here.
 """
 
-import csv
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Sequence
 from datetime import datetime
 
+from pyspark import cloudpickle
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import MapType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, BinaryType, MapType, StringType, StructField, StructType
 
 from lakehouse_assets.contracts import (
-    LandingFile,
     CONTRACT_COLUMNS,
     CORRUPT_RECORD_COLUMN,
+    FILES_SCHEMA,
     INGEST_DATE_COLUMN,
     RESCUED_DATA_COLUMN,
     bronze_schema,
 )
+from lakehouse_assets.transforms import bronze_files
+from lakehouse_assets.transforms.bronze_files import (
+    LOADED,
+    ByteReader,
+    LandedFile,
+    apply_survey,
+    compact_json,
+    decode,
+    json_record,
+    parse_json_array,
+    parse_json_line,
+    plan_entry,
+)
+
+# The JSON parsers run in Spark's Python workers. Shipped by value, the workers need not import
+# lakehouse_assets (whose package import loads Dagster and the definitions) nor have it installed.
+cloudpickle.register_pickle_by_value(bronze_files)
 
 SOURCE_FILE_COLUMN = "_source_file"
 _JSON_MAP = MapType(StringType(), StringType())
-# Strict JSON: Spark by default also accepts single-quoted strings (a Python repr, say); a line
-# that is not JSON is kept raw in _corrupt_record instead of being half-guessed.
 _JSON_OPTIONS = {"allowSingleQuotes": "false"}
 # Drops live in <source>/<YYYY-MM-DD>/<file>: the landing date is the file's folder.
 _DROP_DATE_PATTERN = r"/(\d{4}-\d{2}-\d{2})/[^/]+$"
+# A blank line holds only characters up to U+0020 (what Spark's CSV reader skips); it is no record.
+_NON_BLANK = r"[^\x00-\x20]"
 
 
-def parse_csv_header(line: str) -> list[str]:
-    """Column names of a CSV header line, parsed with CSV quoting rules."""
-    return next(csv.reader([line]), [])
+def spark_file_uri(path: str) -> str:
+    """How Spark's `_metadata.file_path` names a local path (`file:/abs/path`); URIs pass through."""
+    return path if "://" in path else "file:" + path
 
 
 def _with_source_file(df: DataFrame) -> DataFrame:
     return df.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE_COLUMN))
 
 
-def _rescued(extra_columns: Sequence[str]) -> Column:
-    if not extra_columns:
+# --- planning ----------------------------------------------------------------------------------
+def survey_text_files(spark: SparkSession, files: Sequence[LandedFile]) -> dict[str, dict]:
+    """Per text file, one pass over its lines: counts that decide its encoding and its records."""
+    paths = [file.path for file in files]
+    if not paths:
+        return {}
+    lines = _with_source_file(spark.read.text(paths))
+    value = F.col("value")
+    valid = F.expr("is_valid_utf8(value)")
+    quotes = F.length(value) - F.length(F.replace(value, F.lit('"'), F.lit("")))
+    rows = lines.groupBy(SOURCE_FILE_COLUMN).agg(
+        F.count_if(F.length(value) > 0).alias("lines"),
+        F.count_if(value.rlike(_NON_BLANK)).alias("non_blank"),
+        F.count_if(~valid).alias("invalid_utf8"),
+        F.count_if(valid & value.rlike(r"[^\x00-\x7F]")).alias("utf8_non_ascii"),
+        F.count_if(quotes % 2 == 1).alias("odd_quotes"),
+        F.count_if(F.instr(value, "\u0000") > 0).alias("nul"),
+    ).collect()
+    return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
+
+
+def plan_files(
+    spark: SparkSession, entries: Sequence[tuple[LandedFile, str | None]], reader: ByteReader
+) -> list[LandedFile]:
+    """Each entry's outcome and reading plan: name rules, bytes and footers, then one Spark survey."""
+    planned = [plan_entry(entry, problem, reader) for entry, problem in entries]
+    surveyed = [f for f in planned if f.outcome == LOADED and f.format in ("csv", "json") and f.encoding != "utf-16"]
+    counts = survey_text_files(spark, surveyed)
+    for file in planned:
+        if file.outcome == LOADED and file.format in ("csv", "json"):
+            apply_survey(file, counts.get(file.uri), reader)
+    return planned
+
+
+# --- reading -----------------------------------------------------------------------------------
+def _rescued(extras: Sequence[tuple[str, Column]]) -> Column:
+    if not extras:
         return F.lit(None).cast(StringType())
-    columns = [F.col(f"`{name}`") for name in extra_columns]
-    any_present = F.coalesce(*[column.cast(StringType()) for column in columns]).isNotNull()
-    return F.when(any_present, F.to_json(F.struct(*columns)))
+    any_present = F.coalesce(*[column for _, column in extras]).isNotNull()
+    return F.when(any_present, F.to_json(F.struct(*[column.alias(name) for name, column in extras])))
 
 
-def _contract_projection(
-    source: str, present: Iterable[str], extras: Sequence[str], corrupt: Column
-) -> list[Column]:
-    present = set(present)
-    columns = [
-        (F.col(f"`{name}`").cast(StringType()) if name in present else F.lit(None).cast(StringType()))
-        .alias(name)
-        for name in CONTRACT_COLUMNS[source]
-    ]
-    return columns + [
+def _projection(source: str, by_name: dict[str, Column], extras: Sequence[tuple[str, Column]], corrupt: Column) -> list[Column]:
+    missing = F.lit(None).cast(StringType())
+    return [
+        *[by_name.get(name, missing).alias(name) for name in CONTRACT_COLUMNS[source]],
         corrupt.alias(CORRUPT_RECORD_COLUMN),
         _rescued(extras).alias(RESCUED_DATA_COLUMN),
         F.col(SOURCE_FILE_COLUMN),
     ]
 
 
-def read_csv(spark: SparkSession, source: str, paths: Sequence[str], header: Sequence[str]) -> DataFrame:
-    """CSV files sharing one header, in the bronze column order (before lineage columns)."""
+def _positional(columns: Sequence[str]) -> list[str]:
+    return [f"_c{index}" for index in range(len(columns))]
+
+
+def _by_position(source: str, names: Sequence[str], text: Sequence[Column]) -> tuple[dict, list]:
     contract = set(CONTRACT_COLUMNS[source])
-    schema = StructType(
-        [StructField(name, StringType()) for name in header]
-        + [StructField(CORRUPT_RECORD_COLUMN, StringType())]
-    )
+    by_name = {name: column for name, column in zip(names, text) if name in contract}
+    extras = [(name, column) for name, column in zip(names, text) if name not in contract]
+    return by_name, extras
+
+
+def read_csv(spark: SparkSession, source: str, files: Sequence[LandedFile]) -> DataFrame:
+    """CSV files sharing one header, delimiter, encoding and line mode."""
+    first = files[0]
+    positional = _positional(first.header)
+    # Named as the header so Spark's header check agrees; renamed by position right after, so no
+    # header text (dots, backticks, blanks) is ever parsed as a column reference.
+    schema = StructType([StructField(name, StringType()) for name in first.header]
+                        + [StructField(CORRUPT_RECORD_COLUMN, StringType())])
     df = (
         spark.read.schema(schema)
         .option("header", True)
+        .option("enforceSchema", True)
+        .option("sep", first.delimiter)
+        .option("encoding", "UTF-16" if first.encoding == "utf-16" else first.encoding or "UTF-8")
+        .option("multiLine", first.multiline)
+        # RFC 4180: a quote inside a quoted field is doubled; a backslash is an ordinary character.
+        .option("escape", '"')
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", CORRUPT_RECORD_COLUMN)
-        .csv(list(paths))
+        .csv([file.path for file in files])
     )
-    extras = [name for name in header if name not in contract]
-    return _with_source_file(df).select(
-        *_contract_projection(source, header, extras, F.col(CORRUPT_RECORD_COLUMN))
-    )
+    df = _with_source_file(df).toDF(*positional, CORRUPT_RECORD_COLUMN, SOURCE_FILE_COLUMN)
+    # An empty field is NULL whether or not it was quoted: CSV cannot tell "no value" from "".
+    text = [F.nullif(F.col(name), F.lit("")) for name in positional]
+    by_name, extras = _by_position(source, first.columns, text)
+    return df.select(*_projection(source, by_name, extras, F.col(CORRUPT_RECORD_COLUMN)))
 
 
-def read_json_lines(spark: SparkSession, source: str, paths: Sequence[str]) -> DataFrame:
-    """JSON-lines files; blank lines are not records, any other line is one."""
-    contract = list(CONTRACT_COLUMNS[source])
-    lines = _with_source_file(spark.read.text(list(paths))).where(F.trim("value") != "")
-    record = F.from_json("value", _JSON_MAP, _JSON_OPTIONS)
-    extras = F.map_filter("record", lambda key, _: ~F.array_contains(F.array(*map(F.lit, contract)), key))
-    parsed = lines.select("value", SOURCE_FILE_COLUMN, record.alias("record"))
-    return parsed.select(
-        *[F.col("record").getItem(name).alias(name) for name in contract],
-        F.when(F.col("record").isNull(), F.col("value")).alias(CORRUPT_RECORD_COLUMN),
-        F.when(F.size(extras) > 0, F.to_json(extras)).alias(RESCUED_DATA_COLUMN),
-        F.col(SOURCE_FILE_COLUMN),
+def _json_struct(source: str) -> StructType:
+    return StructType(
+        [StructField(name, StringType()) for name in CONTRACT_COLUMNS[source]]
+        + [StructField(CORRUPT_RECORD_COLUMN, StringType()), StructField(RESCUED_DATA_COLUMN, StringType())]
     )
 
 
-def read_parquet(spark: SparkSession, source: str, path: str) -> DataFrame:
-    """One Parquet file, every value cast to text."""
-    df = _with_source_file(spark.read.parquet(path))
-    columns = [name for name in df.columns if name != SOURCE_FILE_COLUMN]
-    extras = [name for name in columns if name not in set(CONTRACT_COLUMNS[source])]
-    return df.select(*_contract_projection(source, columns, extras, F.lit(None).cast(StringType())))
+def read_json(spark: SparkSession, source: str, files: Sequence[LandedFile]) -> DataFrame:
+    """JSON-lines files (a record per non-blank line) and JSON array files (a record per element)."""
+    contract = CONTRACT_COLUMNS[source]
+    record = _json_struct(source)
+    encodings = F.create_map(*[F.lit(x) for file in files for x in (file.uri, file.encoding or "utf-8")])
+
+    @F.udf(returnType=record, useArrow=True)
+    def parse_line(value: bytes, encoding: str):
+        return parse_json_line(decode(value, encoding), contract)
+
+    @F.udf(returnType=ArrayType(record), useArrow=True)
+    def parse_array(value: bytes, encoding: str):
+        text = decode(value, encoding).lstrip("\ufeff")
+        return [json_record(element, contract, compact_json(element)) for element in parse_json_array(text)]
+
+    frames = []
+    lines = [file.path for file in files if not file.json_array]
+    if lines:
+        raw = _with_source_file(spark.read.text(lines)).where(F.col("value").rlike(_NON_BLANK))
+        frames.append(raw.select(parse_line(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)]).alias("r"), SOURCE_FILE_COLUMN))
+    arrays = [file.path for file in files if file.json_array]
+    if arrays:
+        whole = _with_source_file(spark.read.text(arrays, wholetext=True))
+        frames.append(whole.select(F.explode(parse_array(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)])).alias("r"), SOURCE_FILE_COLUMN))
+    parsed = union_all(frames)
+    return parsed.select(*[F.col(f"r.{field.name}").alias(field.name) for field in record.fields], SOURCE_FILE_COLUMN)
 
 
-def with_lineage(
-    df: DataFrame, source: str, source_format: str, run_id: str, ingested_at: datetime
-) -> DataFrame:
+def _parquet_text(column: Column, data_type) -> Column:
+    if isinstance(data_type, (StructType, ArrayType, MapType)):
+        return F.to_json(column)
+    return column.cast(StringType())
+
+
+def read_parquet(spark: SparkSession, source: str, file: LandedFile, reader: ByteReader) -> DataFrame:
+    """One Parquet file, every value as text (through pyarrow when Spark cannot read a type)."""
+    if file.arrow:
+        df = _parquet_through_arrow(spark, file, reader)
+    else:
+        df = spark.read.parquet(file.path)
+    types = [field.dataType for field in df.schema.fields]
+    positional = _positional(df.columns)
+    df = df.toDF(*positional).withColumn(SOURCE_FILE_COLUMN, F.lit(file.uri))
+    text = [_parquet_text(F.col(name), data_type) for name, data_type in zip(positional, types)]
+    by_name, extras = _by_position(source, file.columns, text)
+    return df.select(*_projection(source, by_name, extras, F.lit(None).cast(StringType())))
+
+
+def _parquet_through_arrow(spark: SparkSession, file: LandedFile, reader: ByteReader) -> DataFrame:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(reader.read_all(file.key, file.size)))
+    columns = []
+    for column in table.columns:
+        try:
+            columns.append(pc.cast(column, pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            columns.append(pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()], pa.string()))
+    names = _positional(table.column_names)
+    schema = StructType([StructField(name, StringType()) for name in names])
+    return spark.createDataFrame(pa.table(columns, names=names).to_pandas(), schema=schema)
+
+
+def with_lineage(df: DataFrame, source: str, source_format: str, run_id: str, ingested_at: datetime) -> DataFrame:
     """Adds the bronze lineage columns and returns exactly the bronze schema."""
     lineage = df.select(
         "*",
@@ -141,90 +260,48 @@ def union_all(frames: Sequence[DataFrame]) -> DataFrame:
     return result
 
 
-def _counts_by_file(df: DataFrame) -> dict[str, int]:
-    grouped = _with_source_file(df).groupBy(SOURCE_FILE_COLUMN).count().collect()
-    return {row[SOURCE_FILE_COLUMN]: row["count"] for row in grouped}
-
-
-def landed_record_counts(spark: SparkSession, files: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Records per file counted from the files themselves, independently of the bronze parsers.
-
-    `files` are (path, format) pairs. A record is a non-blank line (less the header line of a CSV
-    file) or a Parquet row. Keys are Spark's file URIs, as in bronze's `_source_file`; a file
-    with no record may be absent.
-    """
-    paths: dict[str, list[str]] = {}
-    for path, file_format in files:
-        paths.setdefault(file_format, []).append(path)
-    counts: dict[str, int] = {}
-    for file_format, format_paths in paths.items():
-        if file_format == "parquet":
-            counts.update(_counts_by_file(spark.read.parquet(*format_paths)))
-            continue
-        lines = spark.read.text(format_paths).where(F.trim("value") != "")
-        header_lines = 1 if file_format == "csv" else 0
-        counts.update({uri: n - header_lines for uri, n in _counts_by_file(lines).items()})
-    return counts
-
-
 def read_drop(
-    spark: SparkSession,
-    source: str,
-    files: Sequence[LandingFile],
-    csv_headers: dict[str, list[str]],
-    run_id: str,
-    ingested_at: datetime,
+    spark: SparkSession, source: str, files: Sequence[LandedFile], reader: ByteReader, run_id: str, ingested_at: datetime
 ) -> DataFrame:
-    """All `files` of `source` as one bronze DataFrame; `csv_headers` maps CSV paths to headers.
-
-    Files are read in as few Spark reads as their shapes allow: one per distinct CSV header, one
-    for all JSON lines, one per Parquet file (Parquet schemas may differ file to file).
-    """
+    """The loaded `files` of `source` as one bronze DataFrame, in as few Spark reads as their plans allow:
+    one per CSV shape (header, delimiter, encoding, line mode), one for all JSON, one per Parquet file."""
+    loaded = [file for file in files if file.outcome == LOADED]
     frames: list[DataFrame] = []
-    csv_groups: dict[tuple[str, ...], list[str]] = {}
-    for file in files:
+    csv_groups: dict[tuple, list[LandedFile]] = {}
+    for file in loaded:
         if file.format == "csv":
-            csv_groups.setdefault(tuple(csv_headers[file.path]), []).append(file.path)
-    for header, paths in csv_groups.items():
-        frames.append(with_lineage(read_csv(spark, source, paths, header), source, "csv", run_id, ingested_at))
-    json_paths = [file.path for file in files if file.format == "json"]
-    if json_paths:
-        frames.append(with_lineage(read_json_lines(spark, source, json_paths), source, "json", run_id, ingested_at))
-    for file in files:
+            csv_groups.setdefault((file.header, file.delimiter, file.encoding, file.multiline), []).append(file)
+    for group in csv_groups.values():
+        frames.append(with_lineage(read_csv(spark, source, group), source, "csv", run_id, ingested_at))
+    json_files = [file for file in loaded if file.format == "json"]
+    if json_files:
+        frames.append(with_lineage(read_json(spark, source, json_files), source, "json", run_id, ingested_at))
+    for file in loaded:
         if file.format == "parquet":
-            frames.append(with_lineage(read_parquet(spark, source, file.path), source, "parquet", run_id, ingested_at))
+            frames.append(with_lineage(read_parquet(spark, source, file, reader), source, "parquet", run_id, ingested_at))
     return union_all(frames) if frames else empty_bronze(spark, source)
 
 
-def landed_file_columns(
-    spark: SparkSession, files: Sequence[LandingFile], csv_headers: dict[str, list[str]]
-) -> dict[str, set[str]]:
-    """The columns each landed file carries, keyed by its path.
-
-    CSV: its header; Parquet: its schema (footer only); JSON lines: every key any record uses
-    (one aggregation over the drop's JSON files).
-    """
-    columns: dict[str, set[str]] = {}
-    for file in files:
-        if file.format == "csv":
-            columns[file.path] = set(csv_headers[file.path])
-        elif file.format == "parquet":
-            columns[file.path] = set(spark.read.parquet(file.path).columns)
-    json_files = {file.path for file in files if file.format == "json"}
-    if json_files:
-        keys = (
-            _with_source_file(spark.read.text(sorted(json_files)))
-            .select(SOURCE_FILE_COLUMN, F.explode(F.map_keys(F.from_json("value", _JSON_MAP, _JSON_OPTIONS))).alias("key"))
-            .groupBy(SOURCE_FILE_COLUMN)
-            .agg(F.collect_set("key").alias("keys"))
-            .collect()
-        )
-        by_uri = {row[SOURCE_FILE_COLUMN]: set(row["keys"]) for row in keys}
-        for path in json_files:
-            columns[path] = by_uri.get(spark_file_uri(path), set())
-    return columns
+def files_frame(spark: SparkSession, files: Sequence[LandedFile], run_id: str, ingested_at: datetime) -> DataFrame:
+    """The file ledger rows of `files`: every entry with its outcome, reason and records."""
+    rows = [
+        (file.source, file.location, file.name, file.outcome, file.reason, file.message, file.format,
+         file.encoding, file.size, file.fingerprint, file.records, list(file.columns) or None, file.uri, ingested_at, run_id, file.day)
+        for file in files
+    ]
+    return spark.createDataFrame(rows, FILES_SCHEMA)
 
 
-def spark_file_uri(path: str) -> str:
-    """How Spark's `_metadata.file_path` names a local path (`file:/abs/path`); URIs pass through."""
-    return path if "://" in path else "file:" + path
+def landed_json_keys(spark: SparkSession, files: Sequence[LandedFile]) -> dict[str, set[str]]:
+    """The keys any record of each JSON-lines file uses, keyed by file URI (one aggregation)."""
+    paths = [file.path for file in files if file.format == "json" and not file.json_array]
+    if not paths:
+        return {}
+    keys = (
+        _with_source_file(spark.read.text(paths))
+        .select(SOURCE_FILE_COLUMN, F.explode(F.map_keys(F.from_json("value", _JSON_MAP, _JSON_OPTIONS))).alias("key"))
+        .groupBy(SOURCE_FILE_COLUMN)
+        .agg(F.collect_set("key").alias("keys"))
+        .collect()
+    )
+    return {row[SOURCE_FILE_COLUMN]: set(row["keys"]) for row in keys}

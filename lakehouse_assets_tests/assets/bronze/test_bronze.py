@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.checks import bronze_checks
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, bronze_schema
-from lakehouse_assets.resources.landing import UnsupportedLandingFileError
+from lakehouse_assets.assets.bronze.sources import bronze_keys
 
 COLUMNS = CONTRACT_COLUMNS["transactions"]
 GOOD = ["T1", "C1", "P1", "2", "9.99", "USD", "paypal", "online", "completed", "2024-01-01T10:00:00Z"]
@@ -49,7 +49,7 @@ def run_bronze(resources, instance, partition=None, start=None, end=None, raise_
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end} if start else None
     return materialize(
         [*bronze_assets, *bronze_checks],
-        selection="key:bronze/transactions",
+        selection=bronze_keys("transactions"),
         resources=resources,
         instance=instance,
         partition_key=partition,
@@ -120,14 +120,14 @@ def test_a_range_run_ingests_every_day_into_its_own_slice(spark, resources, inst
     assert checks_by_name(result)["records_landed_equal_rows_written"].metadata["records_landed"].value == 14
 
 
-def test_a_file_missing_a_contract_column_fails_the_contract_check(resources, instance, landing_root):
+def test_a_file_missing_a_contract_column_warns_without_blocking(resources, instance, landing_root):
     folder = Path(landing_root) / "transactions" / "2024-01-01"
     folder.mkdir(parents=True)
     (folder / "narrow.csv").write_text("transaction_id,customer_id\nT1,C1\n")
     result = run_bronze(resources, instance, partition="2024-01-01", raise_on_error=False)
 
     contract = checks_by_name(result)["contract_columns_present"]
-    assert not contract.passed
+    assert result.success and not contract.passed and contract.severity.value == "WARN"
     assert contract.metadata["missing_columns_by_file"].value == {"narrow.csv": sorted(set(COLUMNS) - {"transaction_id", "customer_id"})}
     assert checks_by_name(result)["records_landed_equal_rows_written"].passed
 
@@ -142,11 +142,22 @@ def test_a_manifest_promising_more_records_than_landed_fails_the_count_check(res
     assert landed.metadata["manifest_mismatches"].value == {"2024-01-01": {"manifest": 9, "files": 7}}
 
 
-def test_an_unsupported_file_stops_the_run_naming_the_file(resources, instance, landing_root):
+def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(spark, resources, instance, landing_root, table_root):
     folder = land(Path(landing_root))
     (folder / "extract.xlsx").write_bytes(b"PK\x03\x04")
-    with pytest.raises(UnsupportedLandingFileError, match=r"extract\.xlsx has an unsupported type '\.xlsx'"):
-        run_bronze(resources, instance, partition="2024-01-01")
+    result = run_bronze(resources, instance, partition="2024-01-01")
+
+    assert result.success and bronze_table(spark, table_root).count() == 7
+    ledger = {r.file_name: r for r in spark.read.format("delta").load(f"{table_root}/bronze/transactions_files").collect()}
+    assert (ledger["extract.xlsx"].outcome, ledger["extract.xlsx"].reason) == ("rejected", "unsupported_type")
+    assert "extract.xlsx: type '.xlsx' is not a landing format" in ledger["extract.xlsx"].message
+    assert {name: (r.outcome, r.reason) for name, r in ledger.items() if name != "extract.xlsx"} == {
+        "a.csv": ("loaded", None), "b.json": ("loaded", None), "c.parquet": ("loaded", None),
+        "empty.csv": ("ignored", "empty_file"), ".partial.csv": ("ignored", "bookkeeping_name"),
+        "_manifest.json": ("ignored", "bookkeeping_name"),
+    }
+    rejected = checks_by_name(result)["no_rejected_files"]
+    assert not rejected.passed and rejected.metadata["files_rejected"].value == 1
 
 
 def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark, resources, instance, landing_root, table_root):
@@ -160,8 +171,8 @@ def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark,
         tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"},
     )
 
-    # 6 checks over the range, and each of them again on each of the 2 days.
-    assert sorted(e.partition or "range" for e in result.get_asset_check_evaluations()) == sorted(["range", "2024-01-01", "2024-01-02"] * 6)
+    # 9 checks over the range, and each of them again on each of the 2 days.
+    assert sorted(e.partition or "range" for e in result.get_asset_check_evaluations()) == sorted(["range", "2024-01-01", "2024-01-02"] * 9)
     assert all(e.passed for e in result.get_asset_check_evaluations())
     for source in ("transactions", "customers", "products"):
         table = spark.read.format("delta").load(f"{table_root}/bronze/{source}")

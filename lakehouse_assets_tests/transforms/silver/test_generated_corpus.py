@@ -20,7 +20,7 @@ from lakehouse_assets.contracts import BUSINESS_KEYS, CONTRACT_COLUMNS, CUSTOMER
 from lakehouse_assets.generator import ANOMALY_KINDS, GeneratorConfig, generate
 from lakehouse_assets.generator.config import UNKNOWN_CUSTOMER_NUMBER, UNKNOWN_PRODUCT_NUMBER
 from lakehouse_assets.resources.landing import LocalLandingZone
-from lakehouse_assets.transforms.bronze import parse_csv_header, read_drop
+from lakehouse_assets.transforms.bronze import plan_files, read_drop
 from lakehouse_assets.transforms.silver.pipeline import SPECS, evaluate_source, split
 from lakehouse_assets.transforms.silver.standardize import EMAIL_PATTERN
 
@@ -60,9 +60,8 @@ def runs(spark, tmp_path_factory) -> dict[str, SourceRun]:
     days = [config.start_date + timedelta(days=offset) for offset in range(config.days)]
     persisted, references, runs = [], {}, {}
     for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
-        files = [file for day in days for file in landing.list_drop(source, day)]
-        headers = {file.path: parse_csv_header(landing.read_first_line(file)) for file in files if file.format == "csv"}
-        bronze = read_drop(spark, source, files, headers, run_id="generated", ingested_at=INGESTED_AT)
+        files = plan_files(spark, [entry for day in days for entry in landing.list_entries(source, day)], landing.byte_reader())
+        bronze = read_drop(spark, source, files, landing.byte_reader(), run_id="generated", ingested_at=INGESTED_AT)
         evaluated = evaluate_source(bronze, source, **references).persist(StorageLevel.MEMORY_AND_DISK)
         persisted.append(evaluated)
         result = split(evaluated, source, None)

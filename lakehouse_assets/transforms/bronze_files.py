@@ -1,0 +1,466 @@
+"""Which landed entries bronze loads, sets aside or ignores, and how it reads each one it loads.
+
+Every entry under `<source>/<YYYY-MM-DD>/` ends in exactly one place, recorded in the source's
+file ledger (`bronze/<source>_files`):
+  - ignored, by a naming rule (`IGNORE_RULES`): bookkeeping names, partial uploads, empty files;
+  - rejected, with a reason code and a message saying what is wrong and what to do, when the file
+    cannot be read as its format (the run goes on for every other file);
+  - loaded, with how to read it: encoding, delimiter and header (CSV), array or lines (JSON),
+    Spark or pyarrow (Parquet).
+Deciding needs only a file's name, its first bytes and, for Parquet, its footer and pages, read
+on the driver through a `ByteReader`; what needs a pass over every line (encodings, records) comes
+from `apply_survey` with counts that Spark computed (transforms/bronze.survey_text_files).
+No Spark and no Dagster here.
+"""
+
+import csv
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+
+from lakehouse_assets.contracts import CONTRACT_COLUMNS
+
+LOADED, REJECTED, IGNORED = "loaded", "rejected", "ignored"
+
+# Ignored, by exact rules (README "Bronze"): names of bookkeeping files and of uploads in progress.
+BOOKKEEPING_PREFIXES: tuple[str, ...] = (".", "_")
+PARTIAL_SUFFIXES: tuple[str, ...] = (
+    ".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepart", ".download", "._copying_", "~",
+)
+TEXT_FORMATS: dict[str, str] = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+FORMAT_BY_EXTENSION: dict[str, str] = {**TEXT_FORMATS, ".parquet": "parquet"}
+CSV_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+
+# Bytes that say a "text" file is something else, and what to tell its producer.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip-compressed data; name it .csv.gz / .json.gz to have it decompressed"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?); export it as CSV"),
+    (b"PAR1", "a Parquet file; name it .parquet"),
+    (b"%PDF", "a PDF document"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)
+HEAD_BYTES = 64 * 1024
+_CHUNK = 4 * 1024 * 1024
+
+
+class ByteReader:
+    """How planning reads a landed object: `read_range(key, start, length)`; keys relative to the root."""
+
+    def __init__(self, read_range: Callable[[str, int, int], bytes]):
+        self.read_range = read_range
+
+    def chunks(self, key: str, size: int) -> Iterator[bytes]:
+        for start in range(0, size, _CHUNK):
+            yield self.read_range(key, start, min(_CHUNK, size - start))
+
+    def read_all(self, key: str, size: int) -> bytes:
+        return b"".join(self.chunks(key, size))
+
+
+@dataclass
+class LandedFile:
+    """One entry of a drop and what bronze does with it."""
+
+    key: str  # relative to the landing root: <source>/<YYYY-MM-DD>/<name>
+    name: str  # relative to the day folder
+    path: str  # what Spark reads
+    uri: str  # how bronze's _source_file names it
+    location: str  # as a person would type it (folder path or s3:// URI)
+    source: str
+    day: date
+    size: int
+    fingerprint: str
+    outcome: str = LOADED
+    reason: str | None = None
+    message: str | None = None
+    format: str | None = None
+    gzip: bool = False
+    encoding: str | None = None
+    delimiter: str = ","
+    header: tuple[str, ...] = ()
+    multiline: bool = False  # CSV whose quoted fields span lines
+    json_array: bool = False
+    arrow: bool = False  # Parquet read through pyarrow (types Spark cannot read)
+    records: int | None = None
+    columns: tuple[str, ...] = ()
+
+    def reject(self, reason: str, problem: str, fix: str) -> "LandedFile":
+        self.outcome, self.reason = REJECTED, reason
+        self.message = f"{self.location}: {problem}. {fix}"
+        return self
+
+    def ignore(self, reason: str, why: str) -> "LandedFile":
+        self.outcome, self.reason, self.message = IGNORED, reason, f"{self.location}: {why}"
+        return self
+
+
+def classify_name(entry: LandedFile, problem: str | None) -> LandedFile:
+    """Decides what the name (and the listing) alone can decide; sets `format` for candidates."""
+    parts = PurePosixPath(entry.name).parts
+    name = parts[-1]
+    lowered = name.lower()
+    if any(part.startswith(BOOKKEEPING_PREFIXES) for part in parts):
+        return entry.ignore("bookkeeping_name", "names starting with '.' or '_' are bookkeeping, not data")
+    if lowered.endswith(PARTIAL_SUFFIXES):
+        return entry.ignore("partial_upload", f"an upload in progress (name ends with one of {', '.join(PARTIAL_SUFFIXES)})")
+    if problem:
+        return entry.reject("not_a_file", problem, "Land regular files only")
+    if len(parts) > 1:
+        return entry.reject(
+            "in_subfolder", f"in a folder below the day folder ({'/'.join(parts[:-1])}/)",
+            "Bronze reads files directly inside <source>/<YYYY-MM-DD>/; move the file up one level, then re-materialize the day",
+        )
+    if entry.size == 0:
+        return entry.ignore("empty_file", "zero bytes, no records")
+    suffix = PurePosixPath(lowered[:-3] if lowered.endswith(".gz") else lowered).suffix
+    entry.gzip = lowered.endswith(".gz")
+    entry.format = TEXT_FORMATS.get(suffix) if entry.gzip else FORMAT_BY_EXTENSION.get(suffix)
+    if entry.format is None:
+        shown = PurePosixPath(lowered).suffix or "(none)"
+        return entry.reject(
+            "unsupported_type", f"type '{shown}' is not a landing format",
+            f"Bronze reads {', '.join(sorted(FORMAT_BY_EXTENSION))} (and .gz of the text ones); convert or rename it, then re-materialize the day",
+        )
+    return entry
+
+
+# --- text files ---------------------------------------------------------------------------------
+def _head(entry: LandedFile, reader: ByteReader) -> bytes | None:
+    raw = reader.read_range(entry.key, 0, min(entry.size, HEAD_BYTES))
+    if not entry.gzip:
+        return raw
+    if not raw.startswith(b"\x1f\x8b"):
+        entry.reject("compressed_unreadable", "named .gz but not gzip data", "Re-compress it with gzip or drop the .gz suffix")
+        return None
+    # The whole stream is checked now: a truncated archive would otherwise fail the Spark job.
+    inflater, head = zlib.decompressobj(wbits=31), b""
+    try:
+        for chunk in reader.chunks(entry.key, entry.size):
+            data = inflater.decompress(chunk)
+            if len(head) < HEAD_BYTES:
+                head += data[: HEAD_BYTES - len(head)]
+        if not inflater.eof:
+            raise zlib.error("the compressed stream ends early (truncated upload?)")
+    except zlib.error as exc:
+        entry.reject("compressed_unreadable", f"gzip data cannot be decompressed ({exc})", "Upload the file again")
+        return None
+    return head
+
+
+def _first_line(text: str) -> str:
+    for index, char in enumerate(text):
+        if char in "\r\n":
+            return text[:index]
+    return text
+
+
+def _detect_delimiter(line: str, contract: tuple[str, ...]) -> str:
+    def known(delimiter: str) -> int:
+        names = next(csv.reader([line], delimiter=delimiter), [])
+        return sum(name.strip() in contract for name in names)
+
+    return max(CSV_DELIMITERS, key=lambda d: (known(d), d == ","))
+
+
+def _plan_csv_header(entry: LandedFile, text: str) -> None:
+    contract = CONTRACT_COLUMNS[entry.source]
+    line = _first_line(text)
+    if not line.strip():
+        entry.reject("no_contract_columns", "the first line (the header) is blank",
+                     "Put the header on the first line; bronze matches CSV columns by header name")
+        return
+    entry.delimiter = _detect_delimiter(line, contract)
+    try:
+        header = next(csv.reader([line], delimiter=entry.delimiter, strict=True))
+    except csv.Error as exc:
+        entry.reject("bad_header", f"the header line cannot be parsed as CSV ({exc})", "Fix the header line")
+        return
+    names = tuple(name.strip() for name in header)
+    folded: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in folded:
+            entry.reject("duplicate_columns", f"columns '{folded[name.casefold()]}' and '{name}' have the same name",
+                         "Give every column its own name (names are compared ignoring case and spaces)")
+            return
+        folded[name.casefold()] = name
+    if not set(names) & set(contract):
+        entry.reject("no_contract_columns", f"its header ({_shorten(line)}) names none of the {entry.source} columns",
+                     f"Is it a {entry.source} file with a header? Bronze expects columns named {', '.join(contract)}")
+        return
+    entry.header, entry.columns = tuple(header), names
+
+
+def plan_text(entry: LandedFile, reader: ByteReader) -> LandedFile:
+    """Binary content, byte-order marks, the CSV header; JSON arrays are read whole here."""
+    head = _head(entry, reader)
+    if head is None:
+        return entry
+    bom = next((encoding for mark, encoding in _BOMS if head.startswith(mark)), None)
+    if bom in ("utf-16", "utf-32") and (entry.format == "json" or bom == "utf-32"):
+        return entry.reject("unsupported_encoding", f"{bom.upper()} text (byte-order mark)", "Save it as UTF-8")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return entry.reject("binary_content", f"the bytes are {what}", "Land it under the right name or format")
+    if bom != "utf-16" and b"\x00" in head:
+        return entry.reject("binary_content", "binary bytes (NUL) in a text file", "Land text files as UTF-8 or Windows-1252 text")
+    entry.encoding = bom or "utf-8"
+    text = head.decode("utf-16" if bom == "utf-16" else "utf-8", errors="replace").lstrip("\ufeff")
+    if entry.format == "csv":
+        _plan_csv_header(entry, text)
+    elif text.lstrip(" \t\r\n").startswith("["):
+        entry.json_array = True
+    return entry
+
+
+def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> LandedFile:
+    """Encoding and record count from the survey's per-file line counts (None: not surveyed).
+
+    counts: lines (non-empty), non_blank (lines with a character above U+0020), invalid_utf8,
+    utf8_non_ascii, odd_quotes, nul.
+    """
+    if entry.outcome != LOADED:
+        return entry
+    if entry.encoding == "utf-16":
+        return _read_in_python(entry, reader)
+    counts = counts or {"lines": 0, "non_blank": 0, "invalid_utf8": 0, "utf8_non_ascii": 0, "odd_quotes": 0, "nul": 0}
+    if counts["nul"]:
+        return entry.reject("binary_content", f"binary bytes (NUL) on {counts['nul']} line(s)", "Land text files as UTF-8 or Windows-1252 text")
+    if counts["invalid_utf8"] and counts["utf8_non_ascii"]:
+        return entry.reject(
+            "mixed_encoding", f"{counts['utf8_non_ascii']} line(s) are UTF-8 and {counts['invalid_utf8']} are not",
+            "Re-export the file in one encoding (UTF-8)",
+        )
+    if counts["invalid_utf8"]:
+        # Not UTF-8 anywhere: Excel's "CSV (Comma delimited)" and most Windows tools write Windows-1252.
+        entry.encoding = "windows-1252"
+    if entry.json_array or (entry.format == "csv" and counts["odd_quotes"]):
+        return _read_in_python(entry, reader)
+    entry.records = counts["non_blank"] - (1 if entry.format == "csv" else 0)
+    return entry
+
+
+def _read_in_python(entry: LandedFile, reader: ByteReader) -> LandedFile:
+    """Files whose records are not lines: JSON arrays, CSV with quoted line breaks, UTF-16."""
+    data = reader.read_all(entry.key, entry.size)
+    if entry.gzip:
+        data = zlib.decompress(data, wbits=31)
+    text = decode(data, entry.encoding or "utf-8").lstrip("\ufeff")
+    if entry.format == "json":
+        try:
+            entry.records = len(parse_json_array(text))
+        except ValueError as exc:
+            return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
+                                "Land JSON lines (one object per line) or one complete JSON array")
+        return entry
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=entry.delimiter))
+    width = len(rows[0]) if rows else 0
+    # Spark reads the file whole (multiLine) only when every record spanning lines is a proper
+    # record; an unclosed quote would otherwise swallow the lines after it.
+    spanning_ok = all(len(row) == width for row in rows[1:] if any("\n" in value or "\r" in value for value in row))
+    if entry.encoding == "utf-16" or spanning_ok:
+        entry.multiline = True
+        entry.records = sum(1 for row in rows[1:] if row)
+    else:
+        entry.records = sum(1 for line in text.splitlines()[1:] if any(ord(c) > 32 for c in line))
+    return entry
+
+
+def decode(data: bytes, encoding: str) -> str:
+    if encoding == "windows-1252":
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8D, ...) map one to one
+            return data.decode("latin-1")
+    return data.decode("utf-16" if encoding == "utf-16" else "utf-8")
+
+
+# --- JSON, exactly as written -------------------------------------------------------------------
+class _Number(str):
+    """A JSON number kept as the text it was written as (832.30 stays 832.30)."""
+
+
+class _Object(list):
+    """A JSON object as its (key, value) pairs in order; `duplicated` names a repeated key."""
+
+    duplicated: str | None = None
+
+
+def _pairs(pairs: list) -> _Object:
+    obj, seen = _Object(pairs), set()
+    for key, _ in pairs:
+        if key in seen and obj.duplicated is None:
+            obj.duplicated = key
+        seen.add(key)
+    return obj
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _loads(text: str):
+    # A decoder per call, not one module-level instance: Spark ships these functions to its Python
+    # workers by value (transforms/bronze.py), and a decoder holds an unpicklable C scanner.
+    return json.loads(text, object_pairs_hook=_pairs, parse_float=_Number, parse_int=_Number, parse_constant=_no_constants)
+
+
+def parse_json_array(text: str) -> list:
+    value = _loads(text)
+    if not isinstance(value, list) or isinstance(value, _Object):
+        raise ValueError("the file is not a JSON array")
+    return value
+
+
+def _problem(value) -> str | None:
+    if isinstance(value, _Object):
+        if value.duplicated is not None:
+            return f"duplicate key '{value.duplicated}'"
+        return next((p for _, v in value if (p := _problem(v))), None)
+    if isinstance(value, list):
+        return next((p for v in value if (p := _problem(v))), None)
+    return None
+
+
+def compact_json(value) -> str:
+    if isinstance(value, _Object):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + compact_json(v) for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(compact_json(v) for v in value) + "]"
+    if isinstance(value, _Number):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_Object, list)):
+        return compact_json(value)
+    return str(value)
+
+
+def json_record(value, contract: tuple[str, ...], raw: str) -> tuple:
+    """(contract values..., _corrupt_record, _rescued_data) of one parsed JSON value."""
+    problem = "not a JSON object" if not isinstance(value, _Object) else _problem(value)
+    if problem is None:
+        record = dict(value)
+        extras = {k: _as_text(v) for k, v in value if k not in contract}
+        values = tuple(_as_text(record.get(name)) for name in contract)
+        rescued = json.dumps(extras, ensure_ascii=False, separators=(",", ":")) if extras else None
+        try:  # a lone surrogate escape (\ud800) is valid JSON but not text Spark can store
+            for text in (*values, rescued):
+                if text is not None:
+                    text.encode("utf-8")
+            return (*values, None, rescued)
+        except UnicodeEncodeError:
+            pass
+    return (*([None] * len(contract)), raw, None)
+
+
+def parse_json_line(line: str, contract: tuple[str, ...]) -> tuple:
+    text = line.lstrip("\ufeff")
+    try:
+        value = _loads(text)
+    except ValueError:
+        return (*([None] * len(contract)), text, None)
+    return json_record(value, contract, text)
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+class _RangeFile(io.RawIOBase):
+    """A read-only, seekable file over ranged reads, so pyarrow reads a footer without the whole file."""
+
+    def __init__(self, reader: ByteReader, key: str, size: int):
+        self.reader, self.key, self.size, self.position = reader, key, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = {0: 0, 1: self.position, 2: self.size}[whence] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        length = min(len(buffer), self.size - self.position)
+        if length <= 0:
+            return 0
+        data = self.reader.read_range(self.key, self.position, length)
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def spark_reads_natively(arrow_type) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        return spark_reads_natively(arrow_type.value_type)
+    if pa.types.is_timestamp(arrow_type):
+        return arrow_type.unit in ("ms", "us")
+    if pa.types.is_decimal(arrow_type):
+        return arrow_type.precision <= 38 and pa.types.is_decimal128(arrow_type)
+    return (
+        pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+        or pa.types.is_boolean(arrow_type) or pa.types.is_floating(arrow_type) and not pa.types.is_float16(arrow_type)
+        or pa.types.is_integer(arrow_type) and arrow_type != pa.uint64()
+        or pa.types.is_date32(arrow_type)
+    )
+
+
+def plan_parquet(entry: LandedFile, reader: ByteReader) -> LandedFile:
+    """Reads the footer and every page once with pyarrow: a corrupt file is rejected here instead
+    of failing the Spark job that writes the whole slice."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(io.BufferedReader(_RangeFile(reader, entry.key, entry.size), buffer_size=1 << 20))
+        schema = parquet.schema_arrow
+        rows = 0
+        for group in range(parquet.num_row_groups):
+            rows += parquet.read_row_group(group).num_rows
+    except Exception as exc:  # pyarrow raises many types (ArrowInvalid, OSError, ...) for one meaning
+        return entry.reject("unreadable_parquet", f"not a readable Parquet file ({type(exc).__name__}: {_shorten(str(exc))})",
+                            "Upload the file again, or re-export it")
+    names = tuple(schema.names)
+    folded: dict[str, str] = {}
+    for name in names:
+        if name.strip().casefold() in folded:
+            return entry.reject("duplicate_columns", f"columns '{folded[name.strip().casefold()]}' and '{name}' have the same name",
+                                "Give every column its own name (names are compared ignoring case and spaces)")
+        folded[name.strip().casefold()] = name
+    if not set(names) & set(CONTRACT_COLUMNS[entry.source]):
+        return entry.reject("no_contract_columns", f"its columns ({_shorten(', '.join(names))}) include none of the {entry.source} columns",
+                            f"Is it a {entry.source} file? Bronze expects columns named {', '.join(CONTRACT_COLUMNS[entry.source])}")
+    entry.columns, entry.records = names, rows
+    entry.arrow = not all(spark_reads_natively(f.type) for f in schema)
+    return entry
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plan_entry(entry: LandedFile, problem: str | None, reader: ByteReader) -> LandedFile:
+    """Everything decided before the survey: name rules, bytes, headers, Parquet footers."""
+    classify_name(entry, problem)
+    if entry.outcome != LOADED:
+        return entry
+    if entry.format == "parquet":
+        return plan_parquet(entry, reader)
+    return plan_text(entry, reader)
+
