@@ -126,7 +126,7 @@ def test_temporary_partial_and_bookkeeping_files_are_ignored(drops, instance):
     drops.write("products/2024-01-03/_manifest.json", "{}")
     drops.write("products/2024-01-03/.a.csv.swp", "x")
     drops.write("products/2024-01-03/b.csv.part", "x")
-    drops.write("products/2024-01-03/c_tmp.csv", "x")
+    drops.write("products/2024-01-03/c.csv.tmp", "x")  # whole suffixes only: c_tmp.csv would be data
     drops.write("products/2024-01-03/d.csv.crdownload", "x")
     drops.write("products/2024-01-03/empty.csv", "")
 

@@ -63,7 +63,10 @@ def spark_file_uri(path: str) -> str:
 
 
 def _with_source_file(df: DataFrame) -> DataFrame:
-    return df.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE_COLUMN))
+    # Spark names files by URI, percent-encoded ('Orders%20Export.csv'); lineage and the file ledger
+    # name them as they landed. A literal '+' stays '+' (url_decode would read it as a space).
+    path = F.url_decode(F.replace(F.col("_metadata.file_path"), F.lit("+"), F.lit("%2B")))
+    return df.select("*", path.alias(SOURCE_FILE_COLUMN))
 
 
 # --- planning ----------------------------------------------------------------------------------

@@ -112,13 +112,13 @@ def classify_name(entry: LandedFile, problem: str | None) -> LandedFile:
         return entry.ignore("partial_upload", f"an upload in progress (name ends with one of {', '.join(PARTIAL_SUFFIXES)})")
     if problem:
         return entry.reject("not_a_file", problem, "Land regular files only")
+    if entry.size == 0:
+        return entry.ignore("empty_file", "zero bytes, no records")
     if len(parts) > 1:
         return entry.reject(
             "in_subfolder", f"in a folder below the day folder ({'/'.join(parts[:-1])}/)",
             "Bronze reads files directly inside <source>/<YYYY-MM-DD>/; move the file up one level, then re-materialize the day",
         )
-    if entry.size == 0:
-        return entry.ignore("empty_file", "zero bytes, no records")
     suffix = PurePosixPath(lowered[:-3] if lowered.endswith(".gz") else lowered).suffix
     entry.gzip = lowered.endswith(".gz")
     entry.format = TEXT_FORMATS.get(suffix) if entry.gzip else FORMAT_BY_EXTENSION.get(suffix)
