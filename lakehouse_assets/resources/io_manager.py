@@ -418,7 +418,9 @@ def _latest_commit(spark: SparkSession, uri: str) -> tuple[dict, dict]:
         columns = snapshot.metadata().partitionColumns()
         partition_columns = [columns.apply(i) for i in range(columns.size())]
         log = f"{uri.rstrip('/')}/_delta_log/{version:020d}"
-        actions = [json.loads(line) for line in (_read_text(spark, log + ".json") or "").splitlines() if line.strip()]
+        # Split on "\n" only: Delta writes one action per line, and its statistics may hold landed
+        # text with U+2028 or other characters that str.splitlines() would also split on.
+        actions = [json.loads(line) for line in (_read_text(spark, log + ".json") or "").split("\n") if line.strip()]
         info = next((action["commitInfo"] for action in actions if "commitInfo" in action), None)
         checksum = json.loads(_read_text(spark, log + ".crc") or "null")
     except Py4JError:  # Delta's internal snapshot API changed: the public API, with its Spark jobs

@@ -42,6 +42,7 @@ from lakehouse_assets.transforms.bronze_files import (
     parse_json_array,
     parse_json_line,
     plan_entry,
+    surveyed,
 )
 
 # The JSON parsers run in Spark's Python workers. Shipped by value, the workers need not import
@@ -71,10 +72,15 @@ def _with_source_file(df: DataFrame) -> DataFrame:
 
 # --- planning ----------------------------------------------------------------------------------
 def survey_text_files(spark: SparkSession, files: Sequence[LandedFile]) -> dict[str, dict]:
-    """Per text file, one pass over its lines: counts that decide its encoding and its records."""
+    """Per text file, one pass over its lines: counts that decide its encoding and its records.
+
+    `object_lines` counts lines that start a JSON object naming a contract key: a JSON file with
+    none is not this source's data (a cheap textual test; the parser decides each record later).
+    """
     paths = [file.path for file in files]
     if not paths:
         return {}
+    keys = "|".join(CONTRACT_COLUMNS[files[0].source])
     lines = _with_source_file(spark.read.text(paths))
     value = F.col("value")
     valid = F.expr("is_valid_utf8(value)")
@@ -86,6 +92,7 @@ def survey_text_files(spark: SparkSession, files: Sequence[LandedFile]) -> dict[
         F.count_if(valid & value.rlike(r"[^\x00-\x7F]")).alias("utf8_non_ascii"),
         F.count_if(quotes % 2 == 1).alias("odd_quotes"),
         F.count_if(F.instr(value, "\u0000") > 0).alias("nul"),
+        F.count_if(value.rlike(f'^\\x{{FEFF}}?\\s*\\{{.*"({keys})"\\s*:')).alias("object_lines"),
     ).collect()
     return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
 
@@ -95,10 +102,9 @@ def plan_files(
 ) -> list[LandedFile]:
     """Each entry's outcome and reading plan: name rules, bytes and footers, then one Spark survey."""
     planned = [plan_entry(entry, problem, reader) for entry, problem in entries]
-    surveyed = [f for f in planned if f.outcome == LOADED and f.format in ("csv", "json") and f.encoding != "utf-16"]
-    counts = survey_text_files(spark, surveyed)
+    counts = survey_text_files(spark, [file for file in planned if surveyed(file)])
     for file in planned:
-        if file.outcome == LOADED and file.format in ("csv", "json"):
+        if file.format in ("csv", "json"):
             apply_survey(file, counts.get(file.uri), reader)
     return planned
 

@@ -90,6 +90,7 @@ class LandedFile:
     arrow: bool = False  # Parquet read through pyarrow (types Spark cannot read)
     records: int | None = None
     columns: tuple[str, ...] = ()
+    blank_first_line: bool = False  # a CSV whose first line (where the header belongs) is blank
 
     def reject(self, reason: str, problem: str, fix: str) -> "LandedFile":
         self.outcome, self.reason = REJECTED, reason
@@ -173,6 +174,7 @@ def _plan_csv_header(entry: LandedFile, text: str) -> None:
     contract = CONTRACT_COLUMNS[entry.source]
     line = _first_line(text)
     if not line.strip():
+        entry.blank_first_line = True
         entry.reject("no_contract_columns", "the first line (the header) is blank",
                      "Put the header on the first line; bronze matches CSV columns by header name")
         return
@@ -219,31 +221,56 @@ def plan_text(entry: LandedFile, reader: ByteReader) -> LandedFile:
     return entry
 
 
+# Rejections decided from a readable file's content: its records are still counted for the accounting.
+CONTENT_REASONS: tuple[str, ...] = ("duplicate_columns", "no_contract_columns", "bad_header", "mixed_encoding")
+
+
+def surveyed(entry: LandedFile) -> bool:
+    """Whether the Spark survey reads the file's lines: text files not rejected for their bytes."""
+    readable = entry.outcome == LOADED or entry.outcome == REJECTED and entry.reason in CONTENT_REASONS
+    return readable and entry.format in ("csv", "json") and entry.encoding not in (None, "utf-16")
+
+
 def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> LandedFile:
-    """Encoding and record count from the survey's per-file line counts (None: not surveyed).
+    """Encoding and record count from the survey's per-file line counts (None: nothing counted).
 
     counts: lines (non-empty), non_blank (lines with a character above U+0020), invalid_utf8,
-    utf8_non_ascii, odd_quotes, nul.
+    utf8_non_ascii, odd_quotes, nul, object_lines (lines that are a JSON object naming a contract key).
     """
+    counts = counts or {}
+    has_header = entry.format == "csv" and not entry.blank_first_line and counts.get("non_blank")
+    line_records = counts.get("non_blank", 0) - (1 if has_header else 0)
+    if entry.outcome == REJECTED and entry.reason in CONTENT_REASONS:
+        entry.records = line_records if counts else None
+        return entry
     if entry.outcome != LOADED:
         return entry
     if entry.encoding == "utf-16":
         return _read_in_python(entry, reader)
-    counts = counts or {"lines": 0, "non_blank": 0, "invalid_utf8": 0, "utf8_non_ascii": 0, "odd_quotes": 0, "nul": 0}
-    if counts["nul"]:
+    if counts.get("nul"):
         return entry.reject("binary_content", f"binary bytes (NUL) on {counts['nul']} line(s)", "Land text files as UTF-8 or Windows-1252 text")
-    if counts["invalid_utf8"] and counts["utf8_non_ascii"]:
+    entry.records = line_records
+    if counts.get("invalid_utf8") and counts.get("utf8_non_ascii"):
         return entry.reject(
             "mixed_encoding", f"{counts['utf8_non_ascii']} line(s) are UTF-8 and {counts['invalid_utf8']} are not",
             "Re-export the file in one encoding (UTF-8)",
         )
-    if counts["invalid_utf8"]:
+    if counts.get("invalid_utf8"):
         # Not UTF-8 anywhere: Excel's "CSV (Comma delimited)" and most Windows tools write Windows-1252.
         entry.encoding = "windows-1252"
-    if entry.json_array or (entry.format == "csv" and counts["odd_quotes"]):
+    if entry.json_array or (entry.format == "csv" and counts.get("odd_quotes")):
         return _read_in_python(entry, reader)
-    entry.records = counts["non_blank"] - (1 if entry.format == "csv" else 0)
+    if entry.format == "json" and not counts.get("object_lines"):
+        return _no_contract_json(entry)
     return entry
+
+
+def _no_contract_json(entry: LandedFile) -> LandedFile:
+    contract = CONTRACT_COLUMNS[entry.source]
+    return entry.reject(
+        "no_contract_columns", f"none of its records is a JSON object with a {entry.source} key",
+        f"Is it a {entry.source} file in JSON lines (one object per line) or one JSON array? Bronze expects keys named {', '.join(contract)}",
+    )
 
 
 def _read_in_python(entry: LandedFile, reader: ByteReader) -> LandedFile:
@@ -254,10 +281,14 @@ def _read_in_python(entry: LandedFile, reader: ByteReader) -> LandedFile:
     text = decode(data, entry.encoding or "utf-8").lstrip("\ufeff")
     if entry.format == "json":
         try:
-            entry.records = len(parse_json_array(text))
+            elements = parse_json_array(text)
         except ValueError as exc:
             return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
                                 "Land JSON lines (one object per line) or one complete JSON array")
+        entry.records = len(elements)
+        contract = set(CONTRACT_COLUMNS[entry.source])
+        if not any(isinstance(e, _Object) and any(key in contract for key, _ in e) for e in elements):
+            return _no_contract_json(entry)
         return entry
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=entry.delimiter))
     width = len(rows[0]) if rows else 0
@@ -437,6 +468,7 @@ def plan_parquet(entry: LandedFile, reader: ByteReader) -> LandedFile:
         return entry.reject("unreadable_parquet", f"not a readable Parquet file ({type(exc).__name__}: {_shorten(str(exc))})",
                             "Upload the file again, or re-export it")
     names = tuple(schema.names)
+    entry.records = rows  # counted for the accounting even when the file is set aside below
     folded: dict[str, str] = {}
     for name in names:
         if name.strip().casefold() in folded:
@@ -446,7 +478,7 @@ def plan_parquet(entry: LandedFile, reader: ByteReader) -> LandedFile:
     if not set(names) & set(CONTRACT_COLUMNS[entry.source]):
         return entry.reject("no_contract_columns", f"its columns ({_shorten(', '.join(names))}) include none of the {entry.source} columns",
                             f"Is it a {entry.source} file? Bronze expects columns named {', '.join(CONTRACT_COLUMNS[entry.source])}")
-    entry.columns, entry.records = names, rows
+    entry.columns = names
     entry.arrow = not all(spark_reads_natively(f.type) for f in schema)
     return entry
 

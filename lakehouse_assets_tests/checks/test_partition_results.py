@@ -84,7 +84,7 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
                          selection=AssetSelection.all() - WEEKLY - MONTHLY)
 
     checks = daily_job_checks()
-    assert sum(checks.values()) == 23 and len(checks) == 27  # 4 gold dimension checks are unpartitioned
+    assert sum(checks.values()) == 26 and len(checks) == 30  # 4 gold dimension checks are unpartitioned
     assert stored_evaluations(instance, result.run_id) == expected(checks, DAYS)
     # The UI's per-partition status: each day succeeded, none left planned (shown as skipped).
     assert execution_statuses(instance, result.run_id, RECONCILIATION) == {**dict.fromkeys(DAYS, "SUCCEEDED"), None: "SUCCEEDED"}
@@ -136,8 +136,9 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
                          instance=instance, tags=RANGE, raise_on_error=False)
 
     assert not result.success
-    bronze = {f"bronze/{source}:{name}": True for source in ("customers", "products", "transactions")
-              for name in ("contract_columns_present", "records_landed_equal_rows_written")}
+    bronze = {check: True for source in ("customers", "products", "transactions")
+              for check in (f"bronze/{source}:contract_columns_present", f"bronze/{source}:records_landed_equal_rows_written",
+                            f"bronze/{source}_files:no_rejected_files")}
     assert stored_evaluations(instance, result.run_id) == expected(
         bronze, DAYS, passed=lambda check, day: check != ROW_COUNT.to_user_string()
     )
@@ -147,7 +148,7 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
         assert on_day.metadata["evaluated_over"].value == SPAN
         assert on_day.metadata["manifest_mismatches"].value == {DAYS[1]: {"manifest": 5, "files": 2}}
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized == {"bronze/customers", "bronze/products", "bronze/transactions"}
+    assert materialized == {f"bronze/{source}{table}" for source in ("customers", "products", "transactions") for table in ("", "_files")}
 
 
 def test_a_single_day_run_records_exactly_one_evaluation_per_check_for_that_day(resources, instance, landing_root):
@@ -156,6 +157,6 @@ def test_a_single_day_run_records_exactly_one_evaluation_per_check_for_that_day(
                          instance=instance, partition_key=DAYS[0])
 
     checks = [check.key.to_user_string() for definition in [*bronze_checks, *silver_checks] for check in definition.check_specs]
-    assert len(checks) == 19
+    assert len(checks) == 22
     assert stored_evaluations(instance, result.run_id) == sorted((check, DAYS[0], True) for check in checks)
     assert "evaluated_over" not in evaluation(instance, result.run_id, RECONCILIATION, DAYS[0]).metadata

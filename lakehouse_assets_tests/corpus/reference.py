@@ -175,6 +175,9 @@ def json_records(text: str, source: str) -> list[dict]:
     for line in _LINE_BREAK.split(text):
         if not line.strip():
             continue
+        # A BOM starting any line is the start of a file joined with `cat`: not data (RFC 8259 lets
+        # a parser ignore it), stripped like the one at the file start.
+        line = line.removeprefix("\ufeff")
         try:
             obj = parse_json(line)
         except ValueError:
