@@ -34,11 +34,11 @@ register_package_without_definitions()
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS  # noqa: E402
+from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, files_table  # noqa: E402
 from lakehouse_assets.rules import RULES  # noqa: E402
 from lakehouse_assets.settings import get_settings  # noqa: E402
 from lakehouse_assets.spark_conf import session_conf  # noqa: E402
-from lakehouse_assets.transforms.bronze import plan_files, read_drop, union_all  # noqa: E402
+from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all  # noqa: E402
 from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile  # noqa: E402
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
@@ -127,6 +127,7 @@ class PlainLakehouse:
             reader = local_reader(self.landing)
             files = plan_files(self.spark, [entry for day in days for entry in drop_entries(self.landing, source, day)], reader)
             self.write(read_drop(self.spark, source, files, reader, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN)
+            self.write(files_frame(self.spark, files, run_id, ingested_at), "bronze", files_table(source), INGEST_DATE_COLUMN)
 
     def silver(self) -> None:
         in_window = self.between(INGEST_DATE_COLUMN, self.start, self.end)

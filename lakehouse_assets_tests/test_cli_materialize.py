@@ -44,12 +44,12 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     manifest = json.loads((tmp_path / "landing/transactions/2024-01-01/_manifest.json").read_text())
 
     run = subprocess.run(
-        [BIN / "dagster", "asset", "materialize", "-m", "lakehouse_assets", "--select", "bronze/transactions", "--partition", "2024-01-01"],
+        [BIN / "dagster", "asset", "materialize", "-m", "lakehouse_assets", "--select", "bronze/transactions,bronze/transactions_files", "--partition", "2024-01-01"],
         env=env, capture_output=True, text=True, cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "RUN_SUCCESS" in run.stderr
-    # One process (and so one SparkSession) for the asset and both of its checks.
+    # One process (and so one SparkSession) for the step and its three checks.
     assert "Executing steps in process" in run.stderr
     # The check's verdict from the instance's event log, not from the console: a CI run once lacked the
     # console line although the run succeeded; the stored evaluation is what the UI shows.
@@ -57,6 +57,7 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     assert evaluations == {
         ("bronze/transactions", "records_landed_equal_rows_written"): True,
         ("bronze/transactions", "contract_columns_present"): True,
+        ("bronze/transactions_files", "no_rejected_files"): True,
     }, run.stderr[-5000:]
 
     probe = subprocess.run(
@@ -100,7 +101,7 @@ def test_lakehouse_demo_runs_bronze_to_gold_and_reports_every_table(tmp_path):
     rows = output[header + 1 : output.index("", header)]
     lines = {line.split()[0]: line for line in rows}
     assert sorted(lines) == sorted(
-        [f"bronze/{s}" for s in ("customers", "products", "transactions")]
+        [f"bronze/{s}{t}" for s in ("customers", "products", "transactions") for t in ("", "_files")]
         + [f"silver/{s}" for s in ("customers", "products", "quarantine", "transactions")]
         + [f"gold/{s}" for s in ("customer_segments", "daily_sales_summary", "dim_customers", "dim_products",
                                  "monthly_sales_summary", "product_performance", "weekly_sales_summary")]

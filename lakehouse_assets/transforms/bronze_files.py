@@ -282,7 +282,8 @@ def _read_in_python(entry: LandedFile, reader: ByteReader) -> LandedFile:
     if entry.format == "json":
         try:
             elements = parse_json_array(text)
-        except ValueError as exc:
+            [compact_json(element) for element in elements]  # deep nesting fails here, not in Spark
+        except (ValueError, RecursionError) as exc:
             return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
                                 "Land JSON lines (one object per line) or one complete JSON array")
         entry.records = len(elements)
@@ -400,10 +401,9 @@ def json_record(value, contract: tuple[str, ...], raw: str) -> tuple:
 def parse_json_line(line: str, contract: tuple[str, ...]) -> tuple:
     text = line.lstrip("\ufeff")
     try:
-        value = _loads(text)
-    except ValueError:
+        return json_record(_loads(text), contract, text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack allows
         return (*([None] * len(contract)), text, None)
-    return json_record(value, contract, text)
 
 
 # --- Parquet ------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from pyspark.sql import functions as F
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.checks import bronze_checks
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, bronze_schema
+from lakehouse_assets import cli
 from lakehouse_assets.assets.bronze.sources import bronze_keys
+from lakehouse_assets.settings import get_settings
 
 COLUMNS = CONTRACT_COLUMNS["transactions"]
 GOOD = ["T1", "C1", "P1", "2", "9.99", "USD", "paypal", "online", "completed", "2024-01-01T10:00:00Z"]
@@ -142,7 +144,9 @@ def test_a_manifest_promising_more_records_than_landed_fails_the_count_check(res
     assert landed.metadata["manifest_mismatches"].value == {"2024-01-01": {"manifest": 9, "files": 7}}
 
 
-def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(spark, resources, instance, landing_root, table_root):
+def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(
+    spark, resources, instance, landing_root, table_root, monkeypatch, capsys
+):
     folder = land(Path(landing_root))
     (folder / "extract.xlsx").write_bytes(b"PK\x03\x04")
     result = run_bronze(resources, instance, partition="2024-01-01")
@@ -158,6 +162,24 @@ def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(spa
     }
     rejected = checks_by_name(result)["no_rejected_files"]
     assert not rejected.passed and rejected.metadata["files_rejected"].value == 1
+
+    # `lakehouse rejected` lists it for its day, with the reason and the message; another day has none.
+    monkeypatch.setenv("LAKEHOUSE_ROOT", table_root)
+    monkeypatch.setenv("LAKEHOUSE_LANDING_ROOT", landing_root)
+    saved = {key: spark.conf.get(key) for key in ("spark.sql.shuffle.partitions", "spark.databricks.delta.snapshotPartitions")}
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["rejected", "--day", "2024-01-01"]) == 0
+        out, err = capsys.readouterr()
+        assert out.splitlines() == [
+            f"2024-01-01\ttransactions\trejected\tunsupported_type\t? records\t{ledger['extract.xlsx'].message}"
+        ] and "1 file(s) set aside" in err
+        assert cli.main(["rejected", "--day", "2024-01-02"]) == 0 and capsys.readouterr().out == ""
+        assert cli.main(["rejected", "--day", "Jan 1"]) == 2 and "use YYYY-MM-DD" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
+        for key, value in saved.items():
+            spark.conf.set(key, value)
 
 
 def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark, resources, instance, landing_root, table_root):
