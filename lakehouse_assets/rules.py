@@ -8,6 +8,12 @@ partition. The action decides what a failure does:
   - fail: the materialization stops, naming the rule and the number of rows.
 Predicates see the typed, standardized columns and, under `_raw`, the text bronze landed.
 Add a rule by appending a `Rule` to `RULES[source]` (see README, "Quality rules").
+
+Every constraint of the blocking silver schemas (checks/schemas.py) has a quarantine rule here that
+catches a violating value first, so a bad value quarantines its record instead of failing the
+schema check, which would block gold for the whole partition range. Derived columns are covered by
+their inputs' rules: total_amount (≥ 0, not NULL) by quantity ≥ 1, unit_price ≥ 0 and
+total_amount_fits; transaction_date by transaction_ts; unit_margin by unit_price and unit_cost.
 """
 
 from dataclasses import dataclass
@@ -19,6 +25,7 @@ from lakehouse_assets.contracts import (
     COUNTRIES,
     CURRENCIES,
     CUSTOMERS,
+    ID_PATTERN,
     LOYALTY_TIERS,
     PAYMENT_METHODS,
     PRODUCTS,
@@ -28,6 +35,9 @@ from lakehouse_assets.contracts import (
 from lakehouse_assets.transforms.silver.standardize import EMAIL_PATTERN
 
 Action = Literal["warn", "quarantine", "fail"]
+# No sale, signup or update of these sources happens outside it. A value outside broke readers too:
+# year 0001 reached silver and pyarrow (nanosecond timestamps, 1677-2262) could not read the table.
+WINDOW_START, WINDOW_END = "1900-01-01", "2100-01-01"
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,18 @@ def unexpected_columns() -> Rule:
 def present(column: str, action: Action = "quarantine") -> Rule:
     return Rule(f"{column}_present", f"nullif(trim(_raw.`{column}`), '') IS NOT NULL", (column,), action,
                 f"{column} is missing")
+
+
+def id_rules(column: str) -> tuple[Rule, ...]:
+    """The id was given and is spelled in the id alphabet (contracts.ID_PATTERN).
+
+    `normalize_id` never fails, so the typed id is NULL exactly when the landed text is missing or
+    whitespace only: any Unicode whitespace, which SQL's trim (ASCII spaces) would keep."""
+    return (
+        Rule(f"{column}_present", f"`{column}` IS NOT NULL", (column,), "quarantine", f"{column} is missing"),
+        Rule(f"{column}_well_formed", f"`{column}` IS NULL OR `{column}` RLIKE '{ID_PATTERN}'", (column,), "quarantine",
+             f"{column} has characters outside A-Z, 0-9, '_' and '-', or starts with '_' or '-'"),
+    )
 
 
 def parses(column: str, kind: str) -> Rule:
@@ -79,8 +101,15 @@ def not_in_future(column: str) -> Rule:
                 (column, "_ingest_date"), "quarantine", f"{column} is after the day it landed")
 
 
+def in_range(column: str, kind: Literal["timestamp", "date"]) -> Rule:
+    start, end = (f"{day} 00:00:00" if kind == "timestamp" else day for day in (WINDOW_START, WINDOW_END))
+    return Rule(f"{column}_in_range",
+                f"`{column}` IS NULL OR (`{column}` >= {kind.upper()} '{start}' AND `{column}` < {kind.upper()} '{end}')",
+                (column,), "quarantine", f"{column} is before {WINDOW_START} or not before {WINDOW_END}")
+
+
 def timestamp_rules(column: str) -> tuple[Rule, ...]:
-    return (present(column), parses(column, "timestamp"), not_in_future(column))
+    return (present(column), parses(column, "timestamp"), in_range(column, "timestamp"), not_in_future(column))
 
 
 def money_rules(column: str) -> tuple[Rule, ...]:
@@ -89,9 +118,9 @@ def money_rules(column: str) -> tuple[Rule, ...]:
 
 TRANSACTION_RULES: tuple[Rule, ...] = (
     malformed_record(),
-    present("transaction_id"),
-    present("customer_id"),
-    present("product_id"),
+    *id_rules("transaction_id"),
+    *id_rules("customer_id"),
+    *id_rules("product_id"),
     present("quantity"),
     parses("quantity", "integer"),
     at_least("quantity", 1, "quantity_at_least_one"),
@@ -118,7 +147,7 @@ TRANSACTION_RULES: tuple[Rule, ...] = (
 
 CUSTOMER_RULES: tuple[Rule, ...] = (
     malformed_record(),
-    present("customer_id"),
+    *id_rules("customer_id"),
     present("email"),
     Rule("email_valid", f"email IS NULL OR email RLIKE '{EMAIL_PATTERN}'", ("email",), "quarantine",
          "email is not a valid address"),
@@ -127,6 +156,7 @@ CUSTOMER_RULES: tuple[Rule, ...] = (
     present("loyalty_tier"),
     allowed("loyalty_tier", LOYALTY_TIERS),
     parses("signup_date", "date"),
+    in_range("signup_date", "date"),
     *timestamp_rules("updated_at"),
     present("first_name", "warn"),
     present("last_name", "warn"),
@@ -141,7 +171,7 @@ _SUBCATEGORY_PAIRS = " OR ".join(
 )
 PRODUCT_RULES: tuple[Rule, ...] = (
     malformed_record(),
-    present("product_id"),
+    *id_rules("product_id"),
     present("name", "warn"),
     present("category"),
     allowed("category", tuple(CATEGORY_TREE)),

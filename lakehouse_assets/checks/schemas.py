@@ -1,6 +1,15 @@
-"""pandera `pyspark.sql` schemas of the silver tables: types, nullability, ranges, patterns."""
+"""pandera `pyspark.sql` schemas of the silver tables: types, nullability, ranges, patterns.
+
+Each constraint has a quarantine rule (rules.py) that catches a violating value before it reaches
+silver; a failure here means a rule is missing or silver's code is wrong, not that a source sent
+bad data.
+"""
+
+from collections.abc import Callable
 
 import pandera.pyspark as pa
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lakehouse_assets.contracts import (
@@ -9,6 +18,7 @@ from lakehouse_assets.contracts import (
     COUNTRIES,
     CURRENCIES,
     CUSTOMERS,
+    ID_PATTERN,
     LOYALTY_TIERS,
     PAYMENT_METHODS,
     PRODUCTS,
@@ -20,7 +30,6 @@ from lakehouse_assets.transforms.silver.standardize import EMAIL_PATTERN
 
 MONEY = T.DecimalType(12, 2)
 AMOUNT = T.DecimalType(14, 2)
-_ID = r"^[A-Z0-9][A-Z0-9_\-]*$"
 
 
 def _lineage() -> dict[str, pa.Column]:
@@ -33,7 +42,7 @@ def _lineage() -> dict[str, pa.Column]:
 
 
 def _id() -> pa.Column:
-    return pa.Column(T.StringType(), pa.Check.str_matches(_ID), nullable=False)
+    return pa.Column(T.StringType(), pa.Check.str_matches(ID_PATTERN), nullable=False)
 
 
 def _money(nullable: bool = False) -> pa.Column:
@@ -107,3 +116,48 @@ def silver_schema(source: str) -> pa.DataFrameSchema:
     declared = SILVER_DECLARED_COLUMNS[source]
     schema = SILVER_SCHEMAS[source]
     return schema.add_columns({name: pa.Column(nullable=True) for name in declared}) if declared else schema
+
+
+EXAMPLES_PER_CHECK = 5
+# The rows a failed column check rejects, by pandera check name: how pandera's pyspark backend
+# tests them (a NULL passes every one of them; nullability is its own check).
+_VIOLATIONS: dict[str, Callable[[Column, dict], Column]] = {
+    "str_matches": lambda column, stats: ~column.rlike(stats["pattern"] if stats["pattern"].startswith("^")
+                                                       else f"^{stats['pattern']}"),
+    "greater_than_or_equal_to": lambda column, stats: column < F.lit(stats["min_value"]),
+    "isin": lambda column, stats: ~column.isin(list(stats["allowed_values"])),
+}
+
+
+def _violation(schema: pa.DataFrameSchema, column: str | None, check: str | None) -> Column | None:
+    if column not in schema.columns:
+        return None
+    if check == "not_nullable":
+        return F.col(column).isNull()
+    for candidate in schema.columns[column].checks:
+        if candidate.error == check and candidate.name in _VIOLATIONS:
+            return _VIOLATIONS[candidate.name](F.col(column), candidate.statistics)
+    return None  # a wrong type, a missing or unexpected column: no row to point at
+
+
+def schema_failures(frame: DataFrame, schema: pa.DataFrameSchema) -> list[dict]:
+    """Every check of `schema` that `frame` fails, each with up to EXAMPLES_PER_CHECK failing values
+    and the `_source_file` they came from; [] when the frame passes.
+
+    Examples cost one small query per failed check, and only when a check failed.
+    """
+    errors = dict(schema.validate(frame).pandera.errors)
+    failures = []
+    for scope in errors.values():
+        for kind in scope.values():
+            for error in kind:
+                column, check = error.get("column"), error.get("check")
+                violation = _violation(schema, column, check)
+                examples = [] if violation is None else [
+                    {"value": row["value"], "_source_file": row["_source_file"]}
+                    for row in frame.where(violation)
+                    .select(F.col(column).cast("string").alias("value"), "_source_file")
+                    .limit(EXAMPLES_PER_CHECK).collect()
+                ]
+                failures.append({"column": column, "check": check, "error": error.get("error"), "examples": examples})
+    return failures

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SILVER_KEYS
 from lakehouse_assets.checks.partitioned import partitioned_check
-from lakehouse_assets.checks.schemas import silver_schema
+from lakehouse_assets.checks.schemas import schema_failures, silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.resources.io_manager import DeltaIOManager
@@ -41,12 +41,10 @@ def build_schema_check(source: str) -> AssetChecksDefinition:
         schema = silver_schema(source)  # at run time: declared columns may have been added since import
         # pandera runs one Spark job per column check; caching the slice makes them memory scans.
         silver = silver.cache()
-        errors = dict(schema.validate(silver).pandera.errors)
-        silver.unpersist()
-        failures = [
-            {"column": e.get("column"), "check": e.get("check"), "error": e.get("error")}
-            for scope in errors.values() for kind in scope.values() for e in kind
-        ]
+        try:
+            failures = schema_failures(silver, schema)
+        finally:
+            silver.unpersist()
         return AssetCheckResult(
             passed=not failures,
             metadata={"failed_checks": len(failures), "failures": MetadataValue.json(failures), "schema": schema.name},

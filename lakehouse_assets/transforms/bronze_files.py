@@ -14,6 +14,7 @@ No Spark and no Dagster here.
 """
 
 import csv
+import gzip
 import io
 import json
 import zlib
@@ -259,7 +260,7 @@ def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> 
         # Not UTF-8 anywhere: Excel's "CSV (Comma delimited)" and most Windows tools write Windows-1252.
         entry.encoding = "windows-1252"
     if entry.json_array or (entry.format == "csv" and counts.get("odd_quotes")):
-        return _read_in_python(entry, reader)
+        return _read_in_python(entry, reader, line_records)
     if entry.format == "json" and not counts.get("object_lines"):
         return _no_contract_json(entry)
     return entry
@@ -273,35 +274,69 @@ def _no_contract_json(entry: LandedFile) -> LandedFile:
     )
 
 
-def _read_in_python(entry: LandedFile, reader: ByteReader) -> LandedFile:
-    """Files whose records are not lines: JSON arrays, CSV with quoted line breaks, UTF-16."""
-    data = reader.read_all(entry.key, entry.size)
-    if entry.gzip:
-        data = zlib.decompress(data, wbits=31)
-    text = decode(data, entry.encoding or "utf-8").lstrip("\ufeff")
+def _read_in_python(entry: LandedFile, reader: ByteReader, line_records: int = 0) -> LandedFile:
+    """Files whose records may not be lines: JSON arrays, CSV with quoted line breaks, UTF-16.
+    `line_records`: the survey's count, used when the file turns out to be read line by line."""
     if entry.format == "json":
-        try:
-            elements = parse_json_array(text)
-            [compact_json(element) for element in elements]  # deep nesting fails here, not in Spark
-        except (ValueError, RecursionError) as exc:
-            return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
-                                "Land JSON lines (one object per line) or one complete JSON array")
-        entry.records = len(elements)
-        contract = set(CONTRACT_COLUMNS[entry.source])
-        if not any(isinstance(e, _Object) and any(key in contract for key, _ in e) for e in elements):
-            return _no_contract_json(entry)
-        return entry
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=entry.delimiter))
-    width = len(rows[0]) if rows else 0
-    # Spark reads the file whole (multiLine) only when every record spanning lines is a proper
-    # record; an unclosed quote would otherwise swallow the lines after it.
-    spanning_ok = all(len(row) == width for row in rows[1:] if any("\n" in value or "\r" in value for value in row))
-    if entry.encoding == "utf-16" or spanning_ok:
-        entry.multiline = True
-        entry.records = sum(1 for row in rows[1:] if row)
+        return _plan_json_array(entry, reader)
+    with _text_stream(entry, reader) as text:
+        multiline_records = _multiline_csv_records(text, entry.delimiter)
+    if multiline_records is not None or entry.encoding == "utf-16":
+        entry.multiline = True  # UTF-16 can only be read whole: its line breaks are two bytes
+        if multiline_records is None:
+            with _text_stream(entry, reader) as text:
+                csv.field_size_limit(2**31 - 1)
+                multiline_records = sum(1 for row in csv.reader(text, delimiter=entry.delimiter) if row) - 1
+        entry.records = multiline_records
     else:
-        entry.records = sum(1 for line in text.splitlines()[1:] if any(ord(c) > 32 for c in line))
+        entry.records = line_records
     return entry
+
+
+def _text_stream(entry: LandedFile, reader: ByteReader) -> io.TextIOBase:
+    """The file as text, read as it is consumed (ranged reads, gzip inflated on the way)."""
+    raw: io.BufferedIOBase = io.BufferedReader(_RangeFile(reader, entry.key, entry.size), buffer_size=1 << 20)
+    if entry.gzip:
+        raw = gzip.GzipFile(fileobj=raw)
+    # Structure (quotes, delimiters, line breaks) is ASCII in every encoding read here but UTF-16,
+    # so Windows-1252 is scanned as Latin-1, which decodes any byte.
+    encoding = {"utf-16": "utf-16", "windows-1252": "latin-1"}.get(entry.encoding or "", "utf-8-sig")
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _plan_json_array(entry: LandedFile, reader: ByteReader) -> LandedFile:
+    with _text_stream(entry, reader) as stream:
+        text = stream.read().lstrip("\ufeff")
+    if entry.encoding == "windows-1252":
+        text = decode(text.encode("latin-1"), "windows-1252")
+    try:
+        elements = parse_json_array(text)
+        [compact_json(element) for element in elements]  # deep nesting fails here, not in Spark
+    except (ValueError, RecursionError) as exc:
+        return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
+                            "Land JSON lines (one object per line) or one complete JSON array")
+    entry.records = len(elements)
+    contract = set(CONTRACT_COLUMNS[entry.source])
+    if not any(isinstance(e, _Object) and any(key in contract for key, _ in e) for e in elements):
+        return _no_contract_json(entry)
+    return entry
+
+
+def _multiline_csv_records(text: io.TextIOBase, delimiter: str) -> int | None:
+    """The records of a CSV text whose quoted fields span lines, or None when one of those spanning
+    records does not have the header's width: an unclosed quote, which would swallow every line
+    after it, so Spark must read the file line by line. Stops reading at the first such record."""
+    csv.field_size_limit(2**31 - 1)  # one field may hold the rest of a file; the width test decides
+    rows = csv.reader(text, delimiter=delimiter)
+    try:
+        width, records = len(next(rows, [])), 0
+        for row in rows:
+            if len(row) != width and any("\n" in value or "\r" in value for value in row):
+                return None
+            records += bool(row)
+    except csv.Error:
+        return None
+    return records
 
 
 def decode(data: bytes, encoding: str) -> str:

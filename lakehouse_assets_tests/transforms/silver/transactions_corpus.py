@@ -88,7 +88,8 @@ CASES = [
     # ids and references
     kept("ids_padded_lower", {"transaction_id": " t-padded ", "customer_id": " c0000042", "product_id": "p000001 "},
          {"transaction_id": "T-PADDED", "customer_id": "C0000042"}),
-    kept("unicode_id", {"transaction_id": "t-zoë-東京"}, {"transaction_id": "T-ZOË-東京"}),
+    # Ids are A-Z, 0-9, '_' and '-' (the silver schema's pattern); an id with other characters is not upper-cased.
+    rejected("unicode_id", {"transaction_id": "t-zoë-東京"}, "transaction_id_well_formed", business_key="t-zoë-東京"),
     rejected("transaction_id_null", {"transaction_id": None}, "transaction_id_present", business_key=None),
     rejected("transaction_id_whitespace", {"transaction_id": "   "}, "transaction_id_present", business_key="   "),
     rejected("customer_id_whitespace", {"customer_id": "   "}, "customer_id_present"),
