@@ -335,7 +335,7 @@ def test_dashboard_draws_every_chart_and_the_headline_numbers(lakehouse_root):
     app = run_app()
 
     assert [title.value for title in app.title] == ["Lakehouse monitoring"]
-    assert metrics(app) == {"Net revenue": "410.90", "Orders": "13", "Quarantine rate": "11.11%", "Tables": "8 of 14"}
+    assert metrics(app) == {"Net revenue": "410.90", "Orders": "13", "Quarantine rate": "11.11%", "Tables": "8 of 17"}
     drawn = charts(app)
     assert list(drawn) == CHART_TITLES
     assert all(frames and all(len(frame) > 0 for frame in frames) for frames in drawn.values())
@@ -363,7 +363,7 @@ def test_the_date_range_filters_revenue_orders_and_quarantine(lakehouse_root):
     app.date_input(key="days").set_value((D2, D3)).run()
 
     assert not app.exception
-    assert metrics(app) == {"Net revenue": "240.35", "Orders": "7", "Quarantine rate": "5.00%", "Tables": "8 of 14"}
+    assert metrics(app) == {"Net revenue": "240.35", "Orders": "7", "Quarantine rate": "5.00%", "Tables": "8 of 17"}
     drawn = charts(app)
     assert records(drawn["Net revenue by day and channel"][0])[0] == {
         "transaction_date": "2024-01-02", "channel": "mobile", "net_revenue": 200.00, "orders": 2}
@@ -390,7 +390,7 @@ def test_missing_gold_tables_are_named_while_health_charts_still_draw(lakehouse_
     assert "`lakehouse demo`" in data.missing_message(data.DAILY_SALES, str(lakehouse_root))
     assert list(charts(app)) == ["Rows per table", "Table size and version", "Quarantine rate by rule",
                                  "Quarantine rate by landing day"]
-    assert metrics(app) == {"Net revenue": "—", "Orders": "—", "Quarantine rate": "11.11%", "Tables": "4 of 14"}
+    assert metrics(app) == {"Net revenue": "—", "Orders": "—", "Quarantine rate": "11.11%", "Tables": "4 of 17"}
 
 
 # --- lakehouse dashboard ---

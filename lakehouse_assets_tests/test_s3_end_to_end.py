@@ -49,8 +49,9 @@ def test_drops_in_a_bucket_reach_gold_with_delta_tables_on_s3(spark, s3_server, 
     with instance_for_test() as instance:
         sensor = defs.resolve_sensor_def("landing_drops")
         tick = sensor(build_sensor_context(instance=instance, resources={"landing": resources["landing"]}))
-        # The sensor, on the bucket, asks for one bronze run per day, covering all three sources.
-        assert sorted((r.partition_key, len(r.asset_selection)) for r in tick.run_requests) == [("2024-01-01", 3), ("2024-01-02", 3)]
+        # The sensor, on the bucket, asks for one bronze run per day, covering all three sources (each
+        # bronze table with its file ledger).
+        assert sorted((r.partition_key, len(r.asset_selection)) for r in tick.run_requests) == [("2024-01-01", 6), ("2024-01-02", 6)]
 
         assets = [*defs.assets, *defs.asset_checks]
         daily = AssetSelection.all() - WEEKLY - MONTHLY

@@ -89,10 +89,12 @@ def survey_text_files(spark: SparkSession, files: Sequence[LandedFile]) -> dict[
         F.count_if(F.length(value) > 0).alias("lines"),
         F.count_if(value.rlike(_NON_BLANK)).alias("non_blank"),
         F.count_if(~valid).alias("invalid_utf8"),
-        F.count_if(valid & value.rlike(r"[^\x00-\x7F]")).alias("utf8_non_ascii"),
+        # Valid UTF-8 with more bytes than characters holds a non-ASCII character (no regex per line).
+        F.count_if(valid & (F.octet_length(value) > F.length(value))).alias("utf8_non_ascii"),
         F.count_if(quotes % 2 == 1).alias("odd_quotes"),
         F.count_if(F.instr(value, "\u0000") > 0).alias("nul"),
-        F.count_if(value.rlike(f'^\\x{{FEFF}}?\\s*\\{{.*"({keys})"\\s*:')).alias("object_lines"),
+        F.count_if(F.ltrim(F.regexp_replace(F.substring(value, 1, 8), "^\ufeff", "")).startswith("{")
+                   & value.rlike(f'"({keys})"\\s*:')).alias("object_lines"),
     ).collect()
     return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
 

@@ -360,11 +360,10 @@ class _Object(list):
 
 
 def _pairs(pairs: list) -> _Object:
-    obj, seen = _Object(pairs), set()
-    for key, _ in pairs:
-        if key in seen and obj.duplicated is None:
-            obj.duplicated = key
-        seen.add(key)
+    obj = _Object(pairs)
+    if len({key for key, _ in pairs}) != len(pairs):  # rare: find which key repeats
+        seen: set[str] = set()
+        obj.duplicated = next(key for key, _ in pairs if key in seen or seen.add(key))
     return obj
 
 
@@ -389,9 +388,9 @@ def _problem(value) -> str | None:
     if isinstance(value, _Object):
         if value.duplicated is not None:
             return f"duplicate key '{value.duplicated}'"
-        return next((p for _, v in value if (p := _problem(v))), None)
+        return next((p for _, v in value if isinstance(v, list) and (p := _problem(v))), None)
     if isinstance(value, list):
-        return next((p for v in value if (p := _problem(v))), None)
+        return next((p for v in value if isinstance(v, list) and (p := _problem(v))), None)
     return None
 
 
@@ -417,20 +416,26 @@ def _as_text(value) -> str | None:
 
 def json_record(value, contract: tuple[str, ...], raw: str) -> tuple:
     """(contract values..., _corrupt_record, _rescued_data) of one parsed JSON value."""
-    problem = "not a JSON object" if not isinstance(value, _Object) else _problem(value)
-    if problem is None:
+    if isinstance(value, _Object) and _problem(value) is None:
         record = dict(value)
         extras = {k: _as_text(v) for k, v in value if k not in contract}
         values = tuple(_as_text(record.get(name)) for name in contract)
         rescued = json.dumps(extras, ensure_ascii=False, separators=(",", ":")) if extras else None
-        try:  # a lone surrogate escape (\ud800) is valid JSON but not text Spark can store
-            for text in (*values, rescued):
-                if text is not None:
-                    text.encode("utf-8")
+        # A lone surrogate escape (\ud800) is valid JSON but not text Spark can store; it can only
+        # come from a \u escape, so only lines with one are checked.
+        if "\\u" not in raw or _encodable((*values, rescued)):
             return (*values, None, rescued)
-        except UnicodeEncodeError:
-            pass
     return (*([None] * len(contract)), raw, None)
+
+
+def _encodable(texts) -> bool:
+    try:
+        for text in texts:
+            if text is not None:
+                text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def parse_json_line(line: str, contract: tuple[str, ...]) -> tuple:
