@@ -92,6 +92,7 @@ class LandedFile:
     records: int | None = None
     columns: tuple[str, ...] = ()
     blank_first_line: bool = False  # a CSV whose first line (where the header belongs) is blank
+    head: bytes = b""  # a CSV's first bytes, to re-read its header once its encoding is known
 
     def reject(self, reason: str, problem: str, fix: str) -> "LandedFile":
         self.outcome, self.reason = REJECTED, reason
@@ -216,6 +217,7 @@ def plan_text(entry: LandedFile, reader: ByteReader) -> LandedFile:
     entry.encoding = bom or "utf-8"
     text = head.decode("utf-16" if bom == "utf-16" else "utf-8", errors="replace").lstrip("\ufeff")
     if entry.format == "csv":
+        entry.head = head
         _plan_csv_header(entry, text)
     elif text.lstrip(" \t\r\n").startswith("["):
         entry.json_array = True
@@ -259,6 +261,10 @@ def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> 
     if counts.get("invalid_utf8"):
         # Not UTF-8 anywhere: Excel's "CSV (Comma delimited)" and most Windows tools write Windows-1252.
         entry.encoding = "windows-1252"
+        if entry.format == "csv":  # its header names too ('Größe' was read as UTF-8 before this was known)
+            _plan_csv_header(entry, decode(entry.head, "windows-1252"))
+            if entry.outcome != LOADED:
+                return entry
     if entry.json_array or (entry.format == "csv" and counts.get("odd_quotes")):
         return _read_in_python(entry, reader, line_records)
     if entry.format == "json" and not counts.get("object_lines"):
