@@ -351,7 +351,8 @@ def test_dashboard_draws_every_chart_and_the_headline_numbers(lakehouse_root):
     # The threshold line of the by-day chart is LAKEHOUSE_QUARANTINE_RATE_THRESHOLD (0.10 by default).
     assert drawn["Quarantine rate by landing day"][1]["threshold"].tolist() == [0.10]
     assert [info.value for info in app.info] == []
-    assert ("Not materialized yet: silver/customers, silver/products, silver/transactions, gold/dim_customers, "
+    assert ("Not materialized yet: bronze/customers_files, bronze/products_files, bronze/transactions_files, "
+            "silver/customers, silver/products, silver/transactions, gold/dim_customers, "
             "gold/monthly_sales_summary, gold/weekly_sales_summary (`lakehouse demo` builds them).") in [c.value for c in app.caption]
 
 
