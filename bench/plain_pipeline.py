@@ -39,7 +39,7 @@ from lakehouse_assets.rules import RULES  # noqa: E402
 from lakehouse_assets.settings import get_settings  # noqa: E402
 from lakehouse_assets.spark_conf import session_conf  # noqa: E402
 from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all  # noqa: E402
-from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile  # noqa: E402
+from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spark_file_uri  # noqa: E402
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
@@ -83,7 +83,7 @@ def drop_entries(landing: Path, source: str, day: date) -> list[tuple[LandedFile
     paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     return [
         (LandedFile(key=f"{source}/{day.isoformat()}/{path.name}", name=path.name, path=str(path.absolute()),
-                    uri="file:" + str(path.absolute()), location=str(path), source=source, day=day,
+                    uri=spark_file_uri(str(path.absolute())), location=str(path), source=source, day=day,
                     size=path.stat().st_size, fingerprint=""), None)
         for path in paths
     ]

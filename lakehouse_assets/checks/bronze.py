@@ -31,7 +31,7 @@ from lakehouse_assets.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone, ManifestError
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import SOURCE_FILE_COLUMN, landed_json_keys
-from lakehouse_assets.transforms.bronze_files import LOADED, REJECTED, LandedFile
+from lakehouse_assets.transforms.bronze_files import LOADED, REJECTED
 
 
 def _ledger(files: DataFrame) -> list[dict]:
@@ -159,9 +159,8 @@ def build_contract_check(source: str) -> AssetChecksDefinition:
     )
     def contract_columns_present(files: DataFrame, spark: SparkResource) -> AssetCheckResult:
         loaded = [row for row in _ledger(files) if row["outcome"] == LOADED]
-        json_lines = [
-            _as_file(row, source) for row in loaded if row["format"] == "json" and not row["columns"]
-        ]
+        # JSON lines name their keys per record: the ledger has no columns for them, so they are read.
+        json_lines = [row["_source_file"] for row in loaded if row["format"] == "json" and not row["columns"]]
         keys = landed_json_keys(spark.get_session(), json_lines)
         missing_by_file = {}
         for row in loaded:
@@ -180,12 +179,6 @@ def build_contract_check(source: str) -> AssetChecksDefinition:
         )
 
     return contract_columns_present
-
-
-def _as_file(row: dict, source: str) -> LandedFile:
-    return LandedFile(key="", name=row["file_name"], path=row["_source_file"], uri=row["_source_file"],
-                      location=row["landing_path"], source=source, day=row["_ingest_date"], size=row["size_bytes"],
-                      fingerprint=row["fingerprint"] or "", format=row["format"])
 
 
 def _rejected_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:

@@ -20,7 +20,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
 from lakehouse_assets.contracts import MANIFEST_FILE_NAME
-from lakehouse_assets.transforms.bronze_files import IGNORED, ByteReader, LandedFile, classify_name
+from lakehouse_assets.transforms.bronze_files import IGNORED, ByteReader, LandedFile, classify_name, spark_file_uri
 
 
 class LandedObject(NamedTuple):
@@ -70,8 +70,7 @@ class LandingZone(ConfigurableResource):
 
     def _spark_uri(self, key: str) -> str:
         """How Spark's `_metadata.file_path` names `key` (bronze's `_source_file`)."""
-        path = self._spark_path(key)
-        return path if "://" in path else "file:" + path
+        return spark_file_uri(self._spark_path(key))
 
     def put_file(self, local_path: Path, key: str) -> None:
         """Land a local file under `key`, appearing whole or not at all."""

@@ -58,11 +58,6 @@ _DROP_DATE_PATTERN = r"/(\d{4}-\d{2}-\d{2})/[^/]+$"
 _NON_BLANK = r"[^\x00-\x20]"
 
 
-def spark_file_uri(path: str) -> str:
-    """How Spark's `_metadata.file_path` names a local path (`file:/abs/path`); URIs pass through."""
-    return path if "://" in path else "file:" + path
-
-
 def _with_source_file(df: DataFrame) -> DataFrame:
     # Spark names files by URI, percent-encoded ('Orders%20Export.csv'); lineage and the file ledger
     # name them as they landed. A literal '+' stays '+' (url_decode would read it as a space).
@@ -303,9 +298,8 @@ def files_frame(spark: SparkSession, files: Sequence[LandedFile], run_id: str, i
     return spark.createDataFrame(rows, FILES_SCHEMA)
 
 
-def landed_json_keys(spark: SparkSession, files: Sequence[LandedFile]) -> dict[str, set[str]]:
+def landed_json_keys(spark: SparkSession, paths: Sequence[str]) -> dict[str, set[str]]:
     """The keys any record of each JSON-lines file uses, keyed by file URI (one aggregation)."""
-    paths = [file.path for file in files if file.format == "json" and not file.json_array]
     if not paths:
         return {}
     keys = (

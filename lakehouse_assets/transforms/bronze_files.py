@@ -51,6 +51,11 @@ HEAD_BYTES = 64 * 1024
 _CHUNK = 4 * 1024 * 1024
 
 
+def spark_file_uri(path: str) -> str:
+    """How bronze's `_source_file` names a file: `file:/abs/path` for a local path; URIs pass through."""
+    return path if "://" in path else "file:" + path
+
+
 class ByteReader:
     """How planning reads a landed object: `read_range(key, start, length)`; keys relative to the root."""
 
@@ -322,8 +327,8 @@ def _plan_json_array(entry: LandedFile, reader: ByteReader) -> LandedFile:
         return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
                             "Land JSON lines (one object per line) or one complete JSON array")
     entry.records = len(elements)
-    contract = set(CONTRACT_COLUMNS[entry.source])
-    if not any(isinstance(e, _Object) and any(key in contract for key, _ in e) for e in elements):
+    entry.columns = tuple(dict.fromkeys(key for e in elements if isinstance(e, _Object) for key, _ in e))
+    if not set(entry.columns) & set(CONTRACT_COLUMNS[entry.source]):
         return _no_contract_json(entry)
     return entry
 
