@@ -7,7 +7,7 @@ partition. The action decides what a failure does:
   - warn: the row stays in silver, the rule's name lands in its `_warnings` column;
   - fail: the materialization stops, naming the rule and the number of rows.
 Predicates see the typed, standardized columns and, under `_raw`, the text bronze landed.
-Add a rule by appending a `Rule` to `RULES[source]` (see README, "Quality rules").
+Add a rule by appending a `Rule` to `RULES[source]` (see docs/layers.md, "Quality rules").
 
 Every constraint of the blocking silver schemas (checks/schemas.py) has a quarantine rule here that
 catches a violating value first, so a bad value quarantines its record instead of failing the

@@ -27,7 +27,7 @@ from lakehouse_assets.contracts import CONTRACT_COLUMNS
 
 LOADED, REJECTED, IGNORED = "loaded", "rejected", "ignored"
 
-# Ignored, by exact rules (README "Bronze"): names of bookkeeping files and of uploads in progress.
+# Ignored, by exact rules (docs/layers.md, "Bronze"): names of bookkeeping files and of uploads in progress.
 BOOKKEEPING_PREFIXES: tuple[str, ...] = (".", "_")
 PARTIAL_SUFFIXES: tuple[str, ...] = (
     ".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepart", ".download", "._copying_", "~",
