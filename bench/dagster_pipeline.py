@@ -26,7 +26,7 @@ def assets_only_job(defs):
     """`daily_lakehouse_job`'s selection without the asset checks, resolved against the project's Definitions."""
     from dagster import AssetSelection, Definitions, define_asset_job
 
-    from lakehouse_assets.jobs import MONTHLY, WEEKLY
+    from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
 
     selection = AssetSelection.all() - AssetSelection.all_asset_checks() - WEEKLY - MONTHLY
     job = define_asset_job("bench_daily_assets_only", selection=selection)

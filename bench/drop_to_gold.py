@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lakehouse_assets.processes import free_port, stop_process_group, wait_for_port  # noqa: E402
+from lakehouse_assets_tests.processes import free_port, stop_process_group, wait_for_port  # noqa: E402
 
 WATCHED = ("bronze/transactions", "silver/transactions", "gold/daily_sales_summary", "gold/customer_segments")
 
@@ -102,9 +102,9 @@ def main() -> int:
         print(f"dagster dev started (PID {dev.pid}); log: {work / 'dagster_dev.log'}", flush=True)
 
         # Stage generated drops locally, then land them the way a source system would.
-        from lakehouse_assets.definitions import build_landing_zone, s3_credentials
+        from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
         from lakehouse_assets.generator import GeneratorConfig, generate
-        from lakehouse_assets.landing_cli import land_folder
+        from lakehouse_assets.cli.landing import land_folder
         from lakehouse_assets.settings import Settings
 
         settings = Settings.from_env(env)

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lakehouse_assets.processes import stop_process_group  # noqa: E402
+from lakehouse_assets_tests.processes import stop_process_group  # noqa: E402
 BENCH = REPO / "bench"
 FIRST_DAY = "2024-01-01"
 

@@ -37,7 +37,7 @@ from pyspark.sql import functions as F  # noqa: E402
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, files_table  # noqa: E402
 from lakehouse_assets.rules import RULES  # noqa: E402
 from lakehouse_assets.settings import get_settings  # noqa: E402
-from lakehouse_assets.spark_conf import session_conf  # noqa: E402
+from lakehouse_assets.delta.spark_conf import session_conf  # noqa: E402
 from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all  # noqa: E402
 from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spark_file_uri  # noqa: E402
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lakehouse_assets.processes import free_port, stop_process_group, wait_for_port
+from lakehouse_assets_tests.processes import free_port, stop_process_group, wait_for_port
 from lakehouse_assets.resources import S3LandingZone
 from lakehouse_assets.resources.spark import S3AConnection
 

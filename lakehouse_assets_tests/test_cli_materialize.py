@@ -44,7 +44,7 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     manifest = json.loads((tmp_path / "landing/transactions/2024-01-01/_manifest.json").read_text())
 
     run = subprocess.run(
-        [BIN / "dagster", "asset", "materialize", "-m", "lakehouse_assets", "--select", "bronze/transactions,bronze/transactions_files", "--partition", "2024-01-01"],
+        [BIN / "dagster", "asset", "materialize", "-m", "lakehouse_assets.definitions", "--select", "bronze/transactions,bronze/transactions_files", "--partition", "2024-01-01"],
         env=env, capture_output=True, text=True, cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]

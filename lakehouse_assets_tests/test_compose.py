@@ -253,7 +253,7 @@ def test_the_workspace_points_at_the_code_server(compose, dockerfile, dockerfile
     served_on = int(option_value(user_code["command"], "-p"))
     assert server["port"] == served_on == int(option_value(user_code["healthcheck"]["test"], "-p"))
     assert option_value(user_code["command"], "-h") == "0.0.0.0", "the server must accept connections from other containers"
-    assert (server["location_name"], option_value(user_code["command"], "-m")) == ("lakehouse_assets", "lakehouse_assets")
+    assert (server["location_name"], option_value(user_code["command"], "-m")) == ("lakehouse_assets", "lakehouse_assets.definitions")
     copied_to = copy_destination(dockerfile, dockerfile_env, "deploy/workspace.yaml")
     for name in ("webserver", "daemon"):
         assert option_value(compose["services"][name]["command"], "-w") == copied_to, name

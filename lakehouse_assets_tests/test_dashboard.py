@@ -18,7 +18,8 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from streamlit.testing.v1 import AppTest
 
-from lakehouse_assets import cli, dashboard_cli
+from lakehouse_assets import cli
+from lakehouse_assets.cli import dashboard as dashboard_cli
 from lakehouse_assets.contracts import CONTRACT_COLUMNS
 from lakehouse_assets.dashboard import data
 from lakehouse_assets.settings import Settings, get_settings

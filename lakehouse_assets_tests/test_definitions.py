@@ -5,15 +5,15 @@ import sys
 
 from dagster import AssetKey
 
-from lakehouse_assets import defs
+from lakehouse_assets.definitions import defs
 from lakehouse_assets.constants import LAYERS
 
 
 def test_loading_definitions_starts_no_jvm():
     probe = (
-        "import lakehouse_assets, pyspark\n"
+        "import lakehouse_assets.definitions, pyspark\n"
         "from pyspark import SparkContext\n"
-        "lakehouse_assets.defs.resolve_asset_graph()\n"
+        "lakehouse_assets.definitions.defs.resolve_asset_graph()\n"
         "print(SparkContext._active_spark_context is None and SparkContext._gateway is None)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -62,7 +62,7 @@ def test_bronze_and_silver_carry_their_blocking_checks():
 
 def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path):
     env = {"LAKEHOUSE_SPARK_MASTER": "mesos://nope", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", "import lakehouse_assets"], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", "import lakehouse_assets.definitions"], capture_output=True, text=True, env=env)
     assert out.returncode != 0
     assert "LAKEHOUSE_SPARK_MASTER='mesos://nope' is not a Spark master URL" in out.stderr
 

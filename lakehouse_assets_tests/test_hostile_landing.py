@@ -15,9 +15,9 @@ import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 from pyspark.sql import functions as F
 
-from lakehouse_assets import defs
+from lakehouse_assets.definitions import defs
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, SOURCES
-from lakehouse_assets.jobs import MONTHLY, WEEKLY
+from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
 from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
 from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
 from lakehouse_assets_tests.conftest import TEST_SPARK

@@ -12,9 +12,10 @@ from delta.tables import DeltaTable
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
-from lakehouse_assets import defs, maintenance_cli
+from lakehouse_assets.cli import maintenance as maintenance_cli
+from lakehouse_assets.definitions import defs
 from lakehouse_assets.cli import main
-from lakehouse_assets.maintenance import (
+from lakehouse_assets.delta.maintenance import (
     LISTING_PARALLELISM_CONF,
     RETENTION_CHECK_CONF,
     RETENTION_WINDOW_IGNORE_CONF,
@@ -27,7 +28,7 @@ from lakehouse_assets.maintenance import (
     table_stats,
     vacuum_table,
 )
-from lakehouse_assets.maintenance_jobs import DeltaMaintenanceConfig, delta_maintenance_job, project_table_keys
+from lakehouse_assets.orchestration.maintenance import DeltaMaintenanceConfig, delta_maintenance_job, project_table_keys
 
 DAYS = (date(2024, 1, 1), date(2024, 1, 2))
 TRANSACTIONS = "transaction_id string, customer_id string, product_id string, quantity int, _ingest_date date"

@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetSelection, build_sensor_context, instance_for_test, materialize
 
-from lakehouse_assets.definitions import build_definitions, build_resources
-from lakehouse_assets.jobs import MONTHLY, WEEKLY
-from lakehouse_assets.landing_cli import land_folder
+from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.resources.wiring import build_resources
+from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
+from lakehouse_assets.cli.landing import land_folder
 from lakehouse_assets.settings import Settings, SettingsError
 from lakehouse_assets_tests.support import customer, land_day, product, transaction
 

@@ -14,7 +14,7 @@ import pytest
 from dagster import AssetKey, AssetMaterialization, SkipReason, build_sensor_context, instance_for_test
 
 from lakehouse_assets.resources import LandingZone, LocalLandingZone
-from lakehouse_assets.sensors import build_landing_sensor
+from lakehouse_assets.orchestration.sensors import build_landing_sensor
 
 landing_drops = build_landing_sensor()
 
@@ -194,7 +194,7 @@ def test_a_tick_never_starts_spark(tmp_path):
         "from dagster import build_sensor_context, instance_for_test\n"
         "from pyspark import SparkContext\n"
         "from lakehouse_assets.resources import LocalLandingZone\n"
-        "from lakehouse_assets.sensors import build_landing_sensor\n"
+        "from lakehouse_assets.orchestration.sensors import build_landing_sensor\n"
         "with instance_for_test() as instance:\n"
         "    result = build_landing_sensor()(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
         "print(len(result.run_requests), SparkContext._gateway is None)\n"

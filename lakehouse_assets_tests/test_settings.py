@@ -97,7 +97,7 @@ def test_vacuum_retention_hours(value, expected):
 
 
 def test_spark_memory_and_shuffle_partitions_reach_the_spark_resource():
-    from lakehouse_assets.definitions import build_spark_resource
+    from lakehouse_assets.resources.wiring import build_spark_resource
 
     defaults = Settings.from_env({})
     assert (defaults.spark_driver_memory, defaults.spark_shuffle_partitions) == ("2g", 4)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse_assets import cli, timetravel
+from lakehouse_assets import cli
+from lakehouse_assets.delta import timetravel
 from lakehouse_assets.settings import get_settings
-from lakehouse_assets.timetravel import (
+from lakehouse_assets.delta.timetravel import (
     ChangeDataFeedError,
     TableNotFoundError,
     UnknownTableError,

@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, CORRUPT_RECORD_COLUMN, RESCUED_DATA_COLUMN, SOURCES
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone, ManifestError
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import SOURCE_FILE_COLUMN, landed_json_keys

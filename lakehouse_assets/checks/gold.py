@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.constants import GOLD, SILVER
-from lakehouse_assets.partitions import daily_partitions, monthly_partitions, weekly_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions, monthly_partitions, weekly_partitions
 from lakehouse_assets.resources.io_manager import DeltaIOManager
 from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
 

@@ -22,10 +22,7 @@ from dagster import (
     PartitionsDefinition,
     asset_check,
 )
-# Not exported at the top level, but the type of AssetCheckEvaluation's public field of that name.
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,
-)
+from lakehouse_assets.internals.dagster import AssetCheckEvaluationTargetMaterializationData
 
 EVALUATED_OVER = "evaluated_over"
 

@@ -19,7 +19,7 @@ from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SI
 from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.checks.schemas import schema_failures, silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.io_manager import DeltaIOManager
 from lakehouse_assets.rules import RULES
 from lakehouse_assets.settings import get_settings

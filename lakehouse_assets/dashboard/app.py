@@ -14,7 +14,7 @@ import streamlit as st
 from lakehouse_assets.constants import LAYERS
 from lakehouse_assets.dashboard import data
 from lakehouse_assets.settings import get_settings
-from lakehouse_assets.timetravel import table_names
+from lakehouse_assets.delta.timetravel import table_names
 from lakehouse_assets.transforms.gold.customers import SEGMENTS
 
 PAGE_TITLE = "Lakehouse monitoring"

@@ -13,7 +13,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.spark_conf import session_conf
+from lakehouse_assets.delta.spark_conf import session_conf
 
 
 class S3AConnection(NamedTuple):

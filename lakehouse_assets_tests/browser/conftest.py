@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_assets.processes import free_port, stop_process_group
+from lakehouse_assets_tests.processes import free_port, stop_process_group
 from lakehouse_assets_tests.browser.backfills import Backfill
 
 REPO = Path(__file__).resolve().parents[2]

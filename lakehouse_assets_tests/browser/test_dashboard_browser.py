@@ -9,7 +9,7 @@ import pytest
 from deltalake import DeltaTable
 from playwright.sync_api import expect
 
-from lakehouse_assets.timetravel import table_names
+from lakehouse_assets.delta.timetravel import table_names
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

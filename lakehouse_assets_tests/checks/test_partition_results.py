@@ -19,12 +19,12 @@ from dagster import (
 )
 from delta.tables import DeltaTable
 
-from lakehouse_assets import defs
+from lakehouse_assets.definitions import defs
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.assets.silver import silver_layer
 from lakehouse_assets.checks import bronze_checks, silver_checks
-from lakehouse_assets.jobs import MONTHLY, WEEKLY
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets_tests.support import customer, land_day, product, transaction
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")

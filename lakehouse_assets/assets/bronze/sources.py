@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition,
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import BUSINESS_KEYS, INGEST_DATE_COLUMN, SOURCES, files_table
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms import bronze_files

@@ -14,10 +14,10 @@ from dagster import (
 )
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
+from lakehouse_assets.orchestration.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import GOLD, SILVER
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.transforms.bronze import union_all
 from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers
 

@@ -3,10 +3,10 @@
 from dagster import AssetIn, AssetKey, BackfillPolicy, TimeWindowPartitionMapping, asset
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.automation import GOLD_AUTOMATION
+from lakehouse_assets.orchestration.automation import GOLD_AUTOMATION
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import GOLD
-from lakehouse_assets.partitions import monthly_partitions, weekly_partitions
+from lakehouse_assets.orchestration.partitions import monthly_partitions, weekly_partitions
 from lakehouse_assets.transforms.gold.periods import monthly_sales_summary, weekly_sales_summary
 
 DAILY = AssetKey([GOLD, "daily_sales_summary"])

@@ -3,10 +3,10 @@
 from dagster import AssetExecutionContext, AssetIn, AssetKey, BackfillPolicy, TimeWindowPartitionMapping, asset
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.automation import gold_automation
+from lakehouse_assets.orchestration.automation import gold_automation
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import GOLD, SILVER
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance
 

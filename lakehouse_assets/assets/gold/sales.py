@@ -4,10 +4,10 @@ from dagster import AllPartitionMapping, AssetExecutionContext, AssetIn, AssetKe
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.automation import GOLD_AUTOMATION, gold_automation
+from lakehouse_assets.orchestration.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import GOLD, SILVER
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.settings import get_settings
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products
 

@@ -10,11 +10,11 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, AssetOut, Backfill
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.automation import SILVER_AUTOMATION
+from lakehouse_assets.orchestration.automation import SILVER_AUTOMATION
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import BRONZE, SILVER
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.rules import RULES
 from lakehouse_assets import rules as rules_module
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed

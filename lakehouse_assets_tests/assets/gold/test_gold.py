@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from dagster import AssetSelection, materialize
 
-from lakehouse_assets import defs
-from lakehouse_assets.jobs import MONTHLY, WEEKLY
+from lakehouse_assets.definitions import defs
+from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
 from lakehouse_assets_tests.support import customer, land_day, product, transaction
 
 RANGE = {"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"}

@@ -6,7 +6,11 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lakehouse_assets import dashboard_cli, demo, landing_cli, maintenance_cli, timetravel_cli
+    from lakehouse_assets.cli import dashboard as dashboard_cli
+    from lakehouse_assets.cli import demo
+    from lakehouse_assets.cli import landing as landing_cli
+    from lakehouse_assets.cli import maintenance as maintenance_cli
+    from lakehouse_assets.cli import timetravel as timetravel_cli
     from lakehouse_assets.generator import cli as generator_cli
 
     parser = argparse.ArgumentParser(

@@ -20,7 +20,7 @@ from pydantic import Field
 from lakehouse_assets.assets.bronze import bronze_assets
 from lakehouse_assets.assets.gold import gold_assets
 from lakehouse_assets.assets.silver import silver_layer
-from lakehouse_assets.maintenance import (
+from lakehouse_assets.delta.maintenance import (
     ZORDER_BY,
     MaintenanceReport,
     check_vacuum_retention,

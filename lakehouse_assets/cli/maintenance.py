@@ -6,7 +6,7 @@ from typing import TextIO
 
 from pyspark.sql import SparkSession
 
-from lakehouse_assets import maintenance as delta
+from lakehouse_assets.delta import maintenance as delta
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _session() -> tuple[SparkSession, str]:
-    from lakehouse_assets.definitions import cli_spark_session
+    from lakehouse_assets.resources.wiring import cli_spark_session
     from lakehouse_assets.settings import get_settings
 
     settings = get_settings()
@@ -52,7 +52,7 @@ def _session() -> tuple[SparkSession, str]:
 
 
 def _tables(spark: SparkSession, root: str, requested: list[str]) -> list[str]:
-    from lakehouse_assets.maintenance_jobs import project_table_keys, selected_tables
+    from lakehouse_assets.orchestration.maintenance import project_table_keys, selected_tables
 
     return selected_tables(requested, delta.list_tables(spark, root, project_table_keys()))
 

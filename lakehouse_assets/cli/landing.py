@@ -49,7 +49,7 @@ def land_folder(folder: Path, zone: LandingZone, progress: Callable[[str], None]
 
 
 def run_land(args: argparse.Namespace) -> int:
-    from lakehouse_assets.definitions import build_landing_zone, s3_credentials
+    from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
     from lakehouse_assets.settings import get_settings
 
     if not args.folder.is_dir():
@@ -90,10 +90,10 @@ def register_rejected(subparsers: argparse._SubParsersAction) -> None:
 def run_rejected(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from lakehouse_assets import timetravel
+    from lakehouse_assets.delta import timetravel
     from lakehouse_assets.constants import BRONZE
     from lakehouse_assets.contracts import SOURCES, files_table
-    from lakehouse_assets.definitions import cli_spark_session
+    from lakehouse_assets.resources.wiring import cli_spark_session
     from lakehouse_assets.settings import get_settings
 
     if args.day:

@@ -28,7 +28,7 @@ from dagster import (
 from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import SOURCES
-from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandedObject, LandingZone
 
 

@@ -63,16 +63,16 @@ def run_demo(args: argparse.Namespace) -> int:
             progress=progress,
         )
         if settings.landing_on_s3:
-            from lakehouse_assets.definitions import build_landing_zone, s3_credentials
-            from lakehouse_assets.landing_cli import land_folder
+            from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
+            from lakehouse_assets.cli.landing import land_folder
 
             land_folder(target, build_landing_zone(settings, s3_credentials(settings, resolved=True)), progress)
 
     from dagster import DagsterInstance
 
-    from lakehouse_assets import defs
-    from lakehouse_assets.partitions import daily_partitions, monthly_partitions, weekly_partitions
-    from lakehouse_assets.summary import print_summary
+    from lakehouse_assets.definitions import defs
+    from lakehouse_assets.orchestration.partitions import daily_partitions, monthly_partitions, weekly_partitions
+    from lakehouse_assets.cli.summary import print_summary
 
     print(f"Materializing every asset for {args.start_date} .. {last_day} ...", flush=True)
     results = []

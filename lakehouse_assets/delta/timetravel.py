@@ -111,7 +111,7 @@ class RestorePlan(NamedTuple):
 
 def table_names() -> list[str]:
     """Every table of the lakehouse as `<layer>/<table>`, layer by layer."""
-    from lakehouse_assets import defs  # lazily: loading the definitions imports all of Dagster
+    from lakehouse_assets.definitions import defs  # lazily: loading the definitions imports all of Dagster
 
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     return [k.to_user_string() for k in sorted(keys, key=lambda k: (LAYERS.index(k.path[0]), k.to_user_string()))]
@@ -446,7 +446,7 @@ def _not_materialized(name: str, uri: str) -> str:
         return f"No Delta table at {uri}."
     from dagster import AssetKey, TimeWindowPartitionsDefinition
 
-    from lakehouse_assets import defs
+    from lakehouse_assets.definitions import defs
 
     node = defs.resolve_asset_graph().get(AssetKey.from_user_string(name))
     selection = ",".join(sorted(k.to_user_string() for k in node.execution_set_asset_keys))
@@ -456,5 +456,5 @@ def _not_materialized(name: str, uri: str) -> str:
         partition = f" --partition {partitions.get_first_partition_key()}"
     return (
         f"Table {name} does not exist yet at {uri}. Materialize asset {name} first: `lakehouse demo`, or "
-        f"`dagster asset materialize -m lakehouse_assets --select '{selection}'{partition}`."
+        f"`dagster asset materialize -m lakehouse_assets.definitions --select '{selection}'{partition}`."
     )

@@ -1,7 +1,7 @@
 """`lakehouse history | show | restore | changes`: look at and restore earlier versions of a table.
 
 A materialization's `delta_version` metadata (Dagster UI) names the version a run wrote; these
-commands take it from there. Thin wrappers over `lakehouse_assets.timetravel`.
+commands take it from there. Thin wrappers over `lakehouse_assets.delta.timetravel`.
 """
 
 import argparse
@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from lakehouse_assets import timetravel
+from lakehouse_assets.delta import timetravel
 
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
@@ -180,7 +180,7 @@ def _command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
 def _open(table: str):
     """The table's uri (checked without Spark first) and the SparkSession to read it with."""
-    from lakehouse_assets.definitions import cli_spark_session
+    from lakehouse_assets.resources.wiring import cli_spark_session
     from lakehouse_assets.settings import get_settings
 
     settings = get_settings()

@@ -1,0 +1,1 @@
+"""When things run: partitions, jobs, schedules, sensors and automation conditions."""
