@@ -69,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         from dagster import DagsterInstance
 
         from lakehouse_assets.definitions import build_definitions
-        from lakehouse_assets.settings import get_settings
+        from lakehouse_assets.settings import Settings
 
         # Built from this measurement's environment (not the package's import-time `defs`), so that
         # an inline run (bench/harness.py) gets its own tables and landing zone.
-        defs = build_definitions(get_settings())
+        defs = build_definitions(Settings.from_env())
         job = defs.resolve_job_def("daily_lakehouse_job") if args.job == "daily" else assets_only_job(defs)
         imported = time.time()
         # The resource's own session, started before the first run so that it is not booked to the
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         windows[layer].append((stats.start_time, stats.end_time))
         finished = time.time()
     record = pipeline_result(
-        spark, sampler, Path(get_settings().lakehouse_root), windows,
+        spark, sampler, Path(Settings.from_env().lakehouse_root), windows,
         {layer: parts["asset"] + parts["check"] for layer, parts in seconds.items()},
         mode=f"dagster-{args.job}", start=args.start.isoformat(), end=end.isoformat(), runs=len(batches),
         run_seconds=run_seconds, import_seconds=round(imported - started, 2),

@@ -109,11 +109,9 @@ def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log
     """Calls `bench/<script>`'s `main(argv)` here, as if it were the child process; returns its exit code.
 
     The process's environment and working folder are the measurement's for the call, and the
-    project's settings (read from the environment once per process) are re-read on both sides.
+    project's settings are read from it by the script itself.
     Python's stdout/stderr go to the log; the JVM's own output stays on this process's.
     """
-    from lakehouse_assets.settings import get_settings
-
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
     module = importlib.import_module(Path(script).stem)
@@ -122,7 +120,6 @@ def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log
         os.environ.clear()
         os.environ.update(env)
         os.chdir(cwd)
-        get_settings.cache_clear()
         try:
             return module.main(argv) or 0
         except SystemExit as exit_:  # argparse, or a script that exits
@@ -134,8 +131,7 @@ def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log
             os.environ.clear()
             os.environ.update(saved_env)
             os.chdir(saved_cwd)
-            get_settings.cache_clear()
-
+    
 
 def lakehouse_env(work: Path, landing: Path) -> dict[str, str]:
     """The environment of a measurement: tables and Dagster instance under `work`, local Spark."""

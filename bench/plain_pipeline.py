@@ -4,13 +4,12 @@
 
 The baseline of the orchestration-overhead comparison: the project's own pure transforms, called
 as the assets call them, written with plain `df.write.format("delta")` — no Dagster, no IO manager,
-no checks. Dagster is not even imported: the `lakehouse_assets` package is registered without
-running its `__init__` (which builds the Definitions), and the result says `dagster_imported`.
+no checks. Dagster is not even imported (the package's `__init__` loads nothing; the Definitions
+live in `lakehouse_assets.definitions`), and the result says `dagster_imported`.
 Tables go under $LAKEHOUSE_ROOT, drops are read from $LAKEHOUSE_LANDING_ROOT (local folders).
 """
 
 import argparse
-import importlib.util
 import sys
 import time
 import uuid
@@ -20,35 +19,22 @@ from pathlib import Path
 from probe import MemorySampler, emit, pipeline_result
 
 
-def register_package_without_definitions() -> None:
-    if "lakehouse_assets" in sys.modules:  # run inline (bench/harness.py), in a process that has it already
-        return
-    spec = importlib.util.find_spec("lakehouse_assets")
-    if spec is None:
-        raise SystemExit("lakehouse_assets is not installed; run: .venv/bin/pip install -e '.[dev]'")
-    sys.modules["lakehouse_assets"] = importlib.util.module_from_spec(spec)
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
+from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, files_table
+from lakehouse_assets.rules import RULES
+from lakehouse_assets.settings import Settings
+from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
+from lakehouse_assets.delta.spark_conf import session_conf
+from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all
+from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spark_file_uri
+from lakehouse_assets.transforms.gold.customers import RFM_WINDOW_DAYS, customer_segments, dim_customers
+from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance
+from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products
+from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evaluate_source, raise_on_fatal, split
+from lakehouse_assets.transforms.silver.quality import intake_counts
 
-register_package_without_definitions()
-
-from pyspark.sql import DataFrame, SparkSession  # noqa: E402
-from pyspark.sql import functions as F  # noqa: E402
-
-from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, files_table  # noqa: E402
-from lakehouse_assets.rules import RULES  # noqa: E402
-from lakehouse_assets.settings import get_settings  # noqa: E402
-from lakehouse_assets.delta.spark_conf import session_conf  # noqa: E402
-from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all  # noqa: E402
-from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spark_file_uri  # noqa: E402
-from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers  # noqa: E402
-from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance  # noqa: E402
-from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products  # noqa: E402
-from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evaluate_source, raise_on_fatal, split  # noqa: E402
-from lakehouse_assets.transforms.silver.quality import intake_counts  # noqa: E402
-
-# The same as lakehouse_assets/resources/landing.py and assets/gold/customers.py, which import Dagster.
-RFM_WINDOW_DAYS = 90
-SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
 
 def plain_session(settings) -> SparkSession:
@@ -146,8 +132,8 @@ class PlainLakehouse:
             quarantine.append(result.quarantine)
             # The silver asset counts these for its metadata; the same work here.
             intake_counts(evaluated, RULES[source])
-            self.write(result.silver, "silver", source, INGEST_DATE_COLUMN, SILVER_PROPERTIES)
-        self.write(union_all(quarantine), "silver", "quarantine", INGEST_DATE_COLUMN, SILVER_PROPERTIES)
+            self.write(result.silver, "silver", source, INGEST_DATE_COLUMN, LAYER_TABLE_PROPERTIES["silver"])
+        self.write(union_all(quarantine), "silver", "quarantine", INGEST_DATE_COLUMN, LAYER_TABLE_PROPERTIES["silver"])
         for frame in persisted:
             frame.unpersist()
 
@@ -173,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=date.fromisoformat, help="last day (default: --start)")
     parser.add_argument("--result", type=Path, help="also write the JSON result here")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = Settings.from_env()
     with MemorySampler() as sampler:
         started = time.time()
         spark = plain_session(settings)

@@ -5,7 +5,10 @@ business column as raw text (StringType) so nothing a source sends is lost to a 
 typing happens in silver.
 """
 
-from pyspark.sql.types import ArrayType, DateType, LongType, StringType, StructField, StructType, TimestampType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql.types import StructField, StructType
 
 TRANSACTIONS = "transactions"
 CUSTOMERS = "customers"
@@ -95,51 +98,66 @@ RESCUED_DATA_COLUMN = "_rescued_data"
 SILVER_DECLARED_COLUMNS: dict[str, dict[str, str]] = {TRANSACTIONS: {}, CUSTOMERS: {}, PRODUCTS: {}}
 INGEST_DATE_COLUMN = "_ingest_date"
 
-BRONZE_METADATA_FIELDS: tuple[StructField, ...] = (
-    StructField(CORRUPT_RECORD_COLUMN, StringType()),
-    StructField(RESCUED_DATA_COLUMN, StringType()),
-    StructField("_ingested_at", TimestampType()),
-    StructField("_source_file", StringType()),
-    StructField("_source_format", StringType()),
-    StructField("_data_source", StringType()),
-    StructField("_run_id", StringType()),
-    StructField(INGEST_DATE_COLUMN, DateType()),
-)
+# The Spark schemas below import pyspark when called, not when this module is imported: the
+# generator and the `lakehouse` command read the contracts without loading pyspark.
 
 
-def raw_schema(source: str) -> StructType:
+def bronze_metadata_fields() -> "tuple[StructField, ...]":
+    """The lineage and rescue columns bronze adds after a source's contract columns."""
+    from pyspark.sql.types import DateType, StringType, StructField, TimestampType
+
+    return (
+        StructField(CORRUPT_RECORD_COLUMN, StringType()),
+        StructField(RESCUED_DATA_COLUMN, StringType()),
+        StructField("_ingested_at", TimestampType()),
+        StructField("_source_file", StringType()),
+        StructField("_source_format", StringType()),
+        StructField("_data_source", StringType()),
+        StructField("_run_id", StringType()),
+        StructField(INGEST_DATE_COLUMN, DateType()),
+    )
+
+
+def raw_schema(source: str) -> "StructType":
     """The contract columns of `source`, all as nullable text."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
     return StructType([StructField(name, StringType()) for name in CONTRACT_COLUMNS[source]])
 
 
-def bronze_schema(source: str) -> StructType:
+def bronze_schema(source: str) -> "StructType":
     """The exact schema of the bronze table for `source`."""
-    return StructType(list(raw_schema(source).fields) + list(BRONZE_METADATA_FIELDS))
+    from pyspark.sql.types import StructType
+
+    return StructType(list(raw_schema(source).fields) + list(bronze_metadata_fields()))
 
 
-# The file ledger of a source (bronze/<source>_files): one row per entry found under a drop folder,
-# with what bronze did with it. `records` counts what the file holds (loaded: its bronze rows;
-# rejected: counted where the file could be read as lines, else NULL).
-FILES_SCHEMA = StructType(
-    [
-        StructField("source", StringType(), nullable=False),
-        StructField("landing_path", StringType(), nullable=False),
-        StructField("file_name", StringType(), nullable=False),
-        StructField("outcome", StringType(), nullable=False),  # loaded | rejected | ignored
-        StructField("reason", StringType()),  # rejected: what is wrong; ignored: the naming rule
-        StructField("message", StringType()),
-        StructField("format", StringType()),
-        StructField("encoding", StringType()),
-        StructField("size_bytes", LongType(), nullable=False),
-        StructField("fingerprint", StringType()),
-        StructField("records", LongType()),
-        StructField("columns", ArrayType(StringType(), containsNull=False)),  # header / Parquet schema
-        StructField("_source_file", StringType(), nullable=False),
-        StructField("_ingested_at", TimestampType(), nullable=False),
-        StructField("_run_id", StringType(), nullable=False),
-        StructField(INGEST_DATE_COLUMN, DateType(), nullable=False),
-    ]
-)
+def files_schema() -> "StructType":
+    """The file ledger of a source (bronze/<source>_files): one row per entry found under a drop folder,
+    with what bronze did with it. `records` counts what the file holds (loaded: its bronze rows;
+    rejected: counted where the file could be read as lines, else NULL)."""
+    from pyspark.sql.types import ArrayType, DateType, LongType, StringType, StructField, StructType, TimestampType
+
+    return StructType(
+        [
+            StructField("source", StringType(), nullable=False),
+            StructField("landing_path", StringType(), nullable=False),
+            StructField("file_name", StringType(), nullable=False),
+            StructField("outcome", StringType(), nullable=False),  # loaded | rejected | ignored
+            StructField("reason", StringType()),  # rejected: what is wrong; ignored: the naming rule
+            StructField("message", StringType()),
+            StructField("format", StringType()),
+            StructField("encoding", StringType()),
+            StructField("size_bytes", LongType(), nullable=False),
+            StructField("fingerprint", StringType()),
+            StructField("records", LongType()),
+            StructField("columns", ArrayType(StringType(), containsNull=False)),  # header / Parquet schema
+            StructField("_source_file", StringType(), nullable=False),
+            StructField("_ingested_at", TimestampType(), nullable=False),
+            StructField("_run_id", StringType(), nullable=False),
+            StructField(INGEST_DATE_COLUMN, DateType(), nullable=False),
+        ]
+    )
 
 
 def files_table(source: str) -> str:

@@ -1,4 +1,5 @@
-"""Environment-driven settings, read once per process and validated before anything runs.
+"""Environment-driven settings, read where a process starts (the definitions module, a `lakehouse` command,
+the dashboard) and validated before anything runs; everything else receives them from there.
 
 Every setting has a default under `./.lakehouse/` so the embedded setup needs no configuration.
 An invalid value raises `SettingsError` naming the variable and what to set, at definitions load,
@@ -9,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -262,9 +262,3 @@ def _rate(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise SettingsError(f"{name}={raw!r} is not a rate; set it to a number from 0 to 1, e.g. 0.1 for 10%.")
     return value
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once."""
-    return Settings.from_env()

@@ -5,6 +5,7 @@ from dagster import DagsterInstance
 from pyspark.sql import SparkSession
 
 from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
+from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.resources.spark import S3AConnection, build_spark_session
 from lakehouse_assets_tests.s3 import S3Server, start_s3_server
 
@@ -52,6 +53,7 @@ def resources(spark_resource, io_manager, landing_root) -> dict:
         "spark": spark_resource,
         "io_manager": io_manager,
         "landing": LocalLandingZone(root=landing_root),
+        "delta_tables": DeltaTableReader(root=io_manager.root, spark=spark_resource),
     }
 
 

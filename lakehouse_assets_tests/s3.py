@@ -36,8 +36,8 @@ class S3Server(NamedTuple):
 
     def landing_zone(self, bucket: str, prefix: str = "", **fields: Any) -> S3LandingZone:
         return S3LandingZone(
-            bucket=bucket, prefix=prefix, endpoint_url=self.endpoint_url, region=REGION,
-            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, **fields,
+            bucket=bucket, prefix=prefix, endpoint_url=self.endpoint_url, region_name=REGION,
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, **fields,
         )
 
     def connection(self) -> S3AConnection:

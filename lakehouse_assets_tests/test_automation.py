@@ -11,7 +11,7 @@ from dagster import (
 )
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
 
-from lakehouse_assets.definitions import defs
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.contracts import SOURCES
 
 BRONZE_CHECKS = ("records_landed_equal_rows_written", "contract_columns_present")

@@ -3,7 +3,6 @@ Streamlit page run by AppTest, and the `lakehouse dashboard` command serving HTT
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,8 @@ from lakehouse_assets import cli
 from lakehouse_assets.cli import dashboard as dashboard_cli
 from lakehouse_assets.contracts import CONTRACT_COLUMNS
 from lakehouse_assets.dashboard import data
-from lakehouse_assets.settings import Settings, get_settings
+from lakehouse_assets.settings import Settings
+from lakehouse_assets_tests.processes import free_port
 
 APP = Path(data.__file__).with_name("app.py")
 MONEY, WIDE_MONEY, RATE = pa.decimal128(14, 2), pa.decimal128(12, 2), pa.decimal128(19, 4)
@@ -303,12 +303,10 @@ def test_quarantine_rate_by_day_counts_clean_days_as_zero(snapshot):
 
 @pytest.fixture
 def lakehouse_root(tmp_path, monkeypatch):
-    """LAKEHOUSE_ROOT for the app, read afresh: get_settings() caches the first environment it sees."""
+    """LAKEHOUSE_ROOT for the app, which reads its settings when it runs."""
     root = tmp_path / "tables"
     monkeypatch.setenv("LAKEHOUSE_ROOT", str(root))
-    get_settings.cache_clear()
     yield root
-    get_settings.cache_clear()
 
 
 def run_app() -> AppTest:
@@ -417,15 +415,9 @@ def test_dashboard_command_without_streamlit_names_the_extra_to_install(monkeypa
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_lakehouse_dashboard_serves_http_on_the_given_port(tmp_path):
-    port = _free_port()
+    port = free_port()
     lakehouse = Path(sys.executable).parent / "lakehouse"
     env = {**os.environ, "LAKEHOUSE_ROOT": str(tmp_path / "tables")}
     with open(tmp_path / "dashboard.log", "wb") as log:

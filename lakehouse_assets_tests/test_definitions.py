@@ -2,10 +2,11 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster import AssetKey
 
-from lakehouse_assets.definitions import defs
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.constants import LAYERS
 
 
@@ -85,3 +86,52 @@ def test_a_code_version_follows_the_source_of_the_transform_that_computes_the_ta
     graph = defs.resolve_asset_graph()
     daily, weekly = graph.get(AssetKey(["gold", "daily_sales_summary"])), graph.get(AssetKey(["gold", "weekly_sales_summary"]))
     assert daily.code_version == code_version(sales) != weekly.code_version == code_version(periods)
+
+
+def test_a_code_version_covers_every_lakehouse_module_the_transform_imports():
+    from lakehouse_assets.assets.presentation import computed_by_modules
+    from lakehouse_assets.transforms import bronze_files
+    from lakehouse_assets.transforms.bronze import read_drop
+    from lakehouse_assets.transforms.silver import pipeline
+
+    def names(*computed_by) -> list[str]:
+        return [module.__name__.removeprefix("lakehouse_assets.") for module in computed_by_modules(*computed_by)]
+
+    # The contracts, which bronze's and silver's schemas come from, and the rules silver applies.
+    assert names(read_drop, bronze_files) == ["contracts", "transforms.bronze", "transforms.bronze_files"]
+    assert names(pipeline) == ["contracts", "rules", *[f"transforms.silver.{m}" for m in
+                                                        ("dedupe", "parsing", "pipeline", "quality", "standardize", "typed")]]
+
+
+LIGHT_PROBE = (
+    "import sys\n"
+    "import lakehouse_assets, lakehouse_assets.generator\n"
+    "from lakehouse_assets import cli\n"
+    "cli.build_parser()\n"
+    "print(sorted(m for m in ('dagster', 'pyspark', 'pandera', 'lakehouse_assets.definitions') if m in sys.modules))\n"
+)
+
+
+def test_the_package_the_generator_and_the_command_line_load_neither_dagster_nor_pyspark(tmp_path):
+    out = subprocess.run([sys.executable, "-c", LIGHT_PROBE], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    # A broken Spark setting does not stop help or the generator, which never use Spark.
+    env = {"LAKEHOUSE_SPARK_MASTER": "bogus", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    lakehouse = str(Path(sys.executable).parent / "lakehouse")
+    for argv in ([lakehouse, "--help"], [lakehouse, "generate", "--help"]):
+        result = subprocess.run(argv, capture_output=True, text=True, env=env)
+        assert (result.returncode, result.stderr) == (0, ""), argv
+        assert "usage: lakehouse" in result.stdout
+
+
+def test_only_entry_points_read_the_settings_from_the_environment():
+    package = Path(__file__).resolve().parents[1] / "lakehouse_assets"
+    readers = sorted(
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if "Settings.from_env(" in path.read_text() and path.name != "settings.py"
+    )
+    # The definitions module (what Dagster loads), the `lakehouse` commands and the dashboard app; every
+    # asset, check, job, schedule and sensor gets its values from build_definitions(settings).
+    assert readers == ["cli/demo.py", "cli/landing.py", "cli/maintenance.py", "cli/timetravel.py",
+                       "dashboard/app.py", "definitions.py"]
+    assert not [path for path in package.rglob("*.py") if "get_settings" in path.read_text()]

@@ -12,18 +12,20 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from dagster import AssetSelection, DagsterInstance, materialize
+from dagster import AssetCheckSeverity, AssetSelection, DagsterInstance, materialize
 from pyspark.sql import functions as F
 
-from lakehouse_assets.definitions import defs
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, SOURCES
 from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
 from lakehouse_assets.resources import DeltaIOManager, LocalLandingZone, SparkResource
+from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
 from lakehouse_assets_tests.conftest import TEST_SPARK
 from lakehouse_assets_tests.corpus.hostile import land_clean_day, land_corpus
 from lakehouse_assets_tests.corpus.model import RULE_JOIN
 from lakehouse_assets_tests.corpus.reference import expected_records
+from lakehouse_assets_tests.support import check_results, range_tags
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 # Day 3: bad files again, so one bad file per day is proven not to block the others in a range run.
@@ -44,12 +46,13 @@ def corpus(spark, tmp_path_factory):
             expected[(file.source, day, file.name)] = file
     spark_resource = SparkResource(**TEST_SPARK)
     resources = {"spark": spark_resource, "io_manager": DeltaIOManager(root=tables, spark=spark_resource),
-                 "landing": LocalLandingZone(root=str(landing))}
+                 "landing": LocalLandingZone(root=str(landing)),
+                 "delta_tables": DeltaTableReader(root=tables, spark=spark_resource)}
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
             [*defs.assets, *defs.asset_checks], resources=resources, instance=instance, raise_on_error=False,
             selection=AssetSelection.all() - WEEKLY - MONTHLY,
-            tags={"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]},
+            tags=range_tags(DAYS[0], DAYS[-1]),
         )
 
     def table(name):
@@ -65,8 +68,7 @@ def corpus(spark, tmp_path_factory):
 def test_the_range_run_succeeds_and_every_blocking_check_passes(corpus):
     result = corpus["result"]
     assert result.success
-    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations()
-              if not e.passed and e.severity.value == "ERROR"}
+    failed = set(check_results(result, failed=True, severity=AssetCheckSeverity.ERROR))
     assert failed == set()
 
 

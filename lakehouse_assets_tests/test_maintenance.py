@@ -13,7 +13,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
 from lakehouse_assets.cli import maintenance as maintenance_cli
-from lakehouse_assets.definitions import defs
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.cli import main
 from lakehouse_assets.delta.maintenance import (
     LISTING_PARALLELISM_CONF,
@@ -28,7 +28,8 @@ from lakehouse_assets.delta.maintenance import (
     table_stats,
     vacuum_table,
 )
-from lakehouse_assets.orchestration.maintenance import DeltaMaintenanceConfig, delta_maintenance_job, project_table_keys
+from lakehouse_assets.orchestration.maintenance import DeltaMaintenanceConfig
+from lakehouse_assets.tables import PATHS
 
 DAYS = (date(2024, 1, 1), date(2024, 1, 2))
 TRANSACTIONS = "transaction_id string, customer_id string, product_id string, quantity int, _ingest_date date"
@@ -117,7 +118,7 @@ def test_zorder_by_a_partition_column_is_refused_before_anything_runs(spark, tmp
 def test_zorder_choices_name_project_tables_and_never_their_partition_column():
     graph = defs.resolve_asset_graph()
     for key, columns in ZORDER_BY.items():
-        assert key in project_table_keys(), key
+        assert key in PATHS, key
         node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
         assert node.metadata.get("partition_expr") not in columns, key
 
@@ -180,7 +181,7 @@ def test_maintenance_job_observes_each_configured_table(spark, resources, io_man
     before = {"silver/transactions": table_stats(spark, transactions), "gold/dim_products": table_stats(spark, products)}
     tables = ["silver/transactions", "gold/dim_products"]
 
-    refused = delta_maintenance_job.execute_in_process(
+    refused = defs.resolve_job_def("delta_maintenance_job").execute_in_process(
         run_config=RunConfig(ops={"delta_maintenance": DeltaMaintenanceConfig(tables=tables, retention_hours=0)}),
         resources=resources, raise_on_error=False,
     )
@@ -189,7 +190,7 @@ def test_maintenance_job_observes_each_configured_table(spark, resources, io_man
     assert cause.cls_name == "VacuumRetentionError" and "Refusing to VACUUM" in cause.message
     assert table_stats(spark, transactions) == before["silver/transactions"]  # checked before touching any
 
-    result = delta_maintenance_job.execute_in_process(
+    result = defs.resolve_job_def("delta_maintenance_job").execute_in_process(
         run_config=RunConfig(ops={"delta_maintenance": DeltaMaintenanceConfig(tables=tables, retention_hours=0, force=True)}),
         resources=resources,
     )
@@ -223,7 +224,7 @@ def test_weekly_schedule_targets_the_job_is_stopped_and_its_default_config_runs(
 
     request = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=None)).run_requests[0]
     # An empty root: the default config (every existing table) finds nothing and succeeds.
-    result = delta_maintenance_job.execute_in_process(run_config=request.run_config, resources=resources)
+    result = defs.resolve_job_def("delta_maintenance_job").execute_in_process(run_config=request.run_config, resources=resources)
     assert result.success and result.asset_observations_for_node("delta_maintenance") == []
 
 
@@ -233,10 +234,17 @@ def test_cli_optimize_and_vacuum_print_before_and_after(spark, io_manager, monke
     append_small_files(spark, uri, 3)
     size = table_stats(spark, uri).size_bytes
     # The CLI builds its session from the settings; here it gets the tests' session and root.
-    monkeypatch.setattr(maintenance_cli, "_session", lambda: (spark, root))
+    monkeypatch.setattr(maintenance_cli, "_session", lambda settings: (spark, root))
 
     assert main(["optimize", "silver/nope"]) == 2
-    assert "lakehouse optimize: Unknown table(s) silver/nope; the tables are bronze/customers" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith(
+        "lakehouse optimize: Unknown table 'silver/nope'. Did you mean silver/customers? Tables: bronze/customers, "
+    )
+    assert main(["optimize", "gold/dim_products"]) == 2
+    assert capsys.readouterr().err == (
+        f"lakehouse optimize: No Delta table gold/dim_products at {root}/gold/dim_products. Materialize those "
+        "assets first (`lakehouse demo` builds every table), or check LAKEHOUSE_ROOT.\n"
+    )
 
     assert main(["optimize"]) == 0
     compacted = table_stats(spark, uri).size_bytes
@@ -244,7 +252,7 @@ def test_cli_optimize_and_vacuum_print_before_and_after(spark, io_manager, monke
     assert lines[0] == f"OPTIMIZE 1 table(s) under {root}"
     assert lines[2] == f"{'silver/transactions':<26} {6:>12} {2:>11} {size:>14,} {compacted:>13,}  Z-order by customer_id, product_id"
 
-    assert main(["vacuum", "silver/transactions", "--retention-hours", "0"]) == 2
+    assert main(["vacuum", "silver.transactions", "--retention-hours", "0"]) == 2
     assert "lakehouse vacuum: Refusing to VACUUM" in capsys.readouterr().err
     assert storage_usage(spark, uri).files == 8
 

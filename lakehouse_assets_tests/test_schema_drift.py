@@ -14,15 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetKey, AssetSelection, materialize
 
-from lakehouse_assets.assets.bronze import bronze_assets
-from lakehouse_assets.assets.silver import silver_layer
-from lakehouse_assets.checks import bronze_checks, silver_checks
+from lakehouse_assets_tests.support import LAYERS
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, SILVER_DECLARED_COLUMNS
-from lakehouse_assets_tests.support import customer, land_day, product, transaction
+from lakehouse_assets_tests.support import check_results, customer, land_day, product, range_tags, transaction
 
-ALL = [*bronze_assets, silver_layer, *bronze_checks, *silver_checks]
-def window(start: str, end: str) -> dict:
-    return {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+ALL = [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks]
 
 
 def write_csv(folder, name, columns, records):
@@ -66,10 +62,10 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
     for start, end, warned in (("2024-01-01", "2024-01-02", []),
                                # T6 alone is half of day 5: the quarantine-rate check warns (not blocking).
                                ("2024-01-04", "2024-01-05", [("silver/transactions", "rule_failure_rates")])):
-        result = materialize(ALL, resources=resources, instance=instance, tags=window(start, end))
+        result = materialize(ALL, resources=resources, instance=instance, tags=range_tags(start, end))
         assert result.success
         # A range run records each check over the range and on each day; the warning is on all three.
-        assert {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed} == set(warned)
+        assert set(check_results(result, failed=True)) == set(warned)
     # Pipeline metrics of the last run (days 4-5: T4, T5, and T6 which is quarantined).
     silver_metadata = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("silver_layer")}
     transactions = silver_metadata["silver/transactions"]
@@ -80,7 +76,7 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
     # blocking; the day's record flows and silver quarantines it for the missing value (T3 is all
     # of the day, so the quarantine-rate check warns too).
     dropped = materialize(ALL, resources=resources, instance=instance, partition_key="2024-01-03", raise_on_error=False)
-    failed = {(e.asset_key.to_user_string(), e.check_name): e for e in dropped.get_asset_check_evaluations() if not e.passed}
+    failed = check_results(dropped, failed=True)
     assert dropped.success
     assert sorted(failed) == [("bronze/transactions", "contract_columns_present"), ("silver/transactions", "rule_failure_rates")]
     assert "channel" in str(failed[("bronze/transactions", "contract_columns_present")].metadata)
@@ -103,7 +99,7 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
 
     # The contract now declares the column: re-materializing silver adds it, filled where it landed.
     monkeypatch.setitem(SILVER_DECLARED_COLUMNS, "transactions", {"coupon_code": "string"})
-    again = materialize(ALL, resources=resources, instance=instance, tags=window("2024-01-01", "2024-01-02"),
+    again = materialize(ALL, resources=resources, instance=instance, tags=range_tags("2024-01-01", "2024-01-02"),
                         selection=AssetSelection.groups("silver"))
     assert again.success and all(e.passed for e in again.get_asset_check_evaluations())
     silver = spark.read.format("delta").load(f"{table_root}/silver/transactions")

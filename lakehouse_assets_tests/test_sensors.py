@@ -15,8 +15,9 @@ from dagster import AssetKey, AssetMaterialization, SkipReason, build_sensor_con
 
 from lakehouse_assets.resources import LandingZone, LocalLandingZone
 from lakehouse_assets.orchestration.sensors import build_landing_sensor
+from lakehouse_assets_tests.support import LAYERS
 
-landing_drops = build_landing_sensor()
+landing_drops = build_landing_sensor(LAYERS.calendars.daily)
 
 
 class LocalDrops:
@@ -194,9 +195,11 @@ def test_a_tick_never_starts_spark(tmp_path):
         "from dagster import build_sensor_context, instance_for_test\n"
         "from pyspark import SparkContext\n"
         "from lakehouse_assets.resources import LocalLandingZone\n"
+        "from lakehouse_assets.orchestration.partitions import build_calendars\n"
         "from lakehouse_assets.orchestration.sensors import build_landing_sensor\n"
+        "from datetime import date\n"
         "with instance_for_test() as instance:\n"
-        "    result = build_landing_sensor()(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
+        "    result = build_landing_sensor(build_calendars(date(2024, 1, 1)).daily)(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
         "print(len(result.run_requests), SparkContext._gateway is None)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)

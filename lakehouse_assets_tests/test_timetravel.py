@@ -9,14 +9,14 @@ from pyspark.sql import SparkSession
 
 from lakehouse_assets import cli
 from lakehouse_assets.delta import timetravel
-from lakehouse_assets.settings import get_settings
 from lakehouse_assets.delta.timetravel import (
     ChangeDataFeedError,
     TableNotFoundError,
-    UnknownTableError,
     VacuumedVersionError,
     VersionNotFoundError,
 )
+from lakehouse_assets.tables import UnknownTableError
+from lakehouse_assets_tests.support import spark_conf_restored
 
 SCHEMA = "id INT, item STRING, day STRING"
 V0 = [(1, "apple", "2024-01-01"), (2, "pear", "2024-01-02"), (3, "plum", "2024-01-02")]
@@ -221,13 +221,8 @@ def lakehouse_env(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "tables"))
     monkeypatch.setenv("LAKEHOUSE_LANDING_ROOT", str(tmp_path / "landing"))
     monkeypatch.setenv("LAKEHOUSE_SPARK_MASTER", "local[2]")
-    # The CLI's resource applies its own runtime settings to the shared session; put them back.
-    saved = {key: spark.conf.get(key) for key in ("spark.sql.shuffle.partitions", "spark.databricks.delta.snapshotPartitions")}
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-    for key, value in saved.items():
-        spark.conf.set(key, value)
+    with spark_conf_restored(spark):
+        yield
 
 
 def lakehouse(capsys, *argv: str) -> tuple[int, list[str], str]:

@@ -1,25 +1,67 @@
 """What the Dagster UI shows about every table asset beyond its key: owner, tags, kinds, code version.
 
-The code version is a digest of the source of the modules that compute the table, so the UI marks a
-table's materializations as stale by code ("code version changed") exactly when its transform
-changed, without anyone remembering to bump a number.
+The code version is a digest of the source of every module that computes the table: the modules
+named, and every lakehouse module they use in turn (contracts, rules, shared helpers), so the UI
+marks a table's materializations as stale by code ("code version changed") exactly when its
+transform or anything it depends on changed, without anyone remembering to bump a number.
 """
 
+import ast
 import hashlib
 import inspect
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 from lakehouse_assets.constants import TABLE_KINDS
 
 OWNERS: list[str] = ["team:data-platform"]
+PACKAGE = "lakehouse_assets"
+
+
+def _module_of(item: Callable | ModuleType) -> ModuleType:
+    return item if isinstance(item, ModuleType) else inspect.getmodule(item)
+
+
+def _source(module: ModuleType) -> str:
+    # Read from the file: inspect.getsource refuses an empty module (a bare package __init__).
+    return Path(module.__file__).read_text(encoding="utf-8")
+
+
+def _imported(module: ModuleType) -> set[str]:
+    """Names of the lakehouse modules `module` imports (constants included, which carry no module of
+    their own), read from its source."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(_source(module))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from package import module` names a module; `from module import name` its module.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            names.add(node.module)
+    return {name for name in names if name.startswith(PACKAGE + ".") and name in sys.modules}
+
+
+def computed_by_modules(*computed_by: Callable | ModuleType) -> list[ModuleType]:
+    """The named modules (or the modules of the named functions) and every lakehouse module they import,
+    transitively, sorted by name. Package `__init__` modules only re-export, and are left out."""
+    found: dict[str, ModuleType] = {}
+    pending = [_module_of(item) for item in computed_by]
+    while pending:
+        module = pending.pop()
+        if module.__name__ in found:
+            continue
+        found[module.__name__] = module
+        pending.extend(sys.modules[name] for name in _imported(module) if name not in found)
+    return [found[name] for name in sorted(found) if not found[name].__file__.endswith("__init__.py")]
 
 
 def code_version(*computed_by: Callable | ModuleType) -> str:
     digest = hashlib.sha256()
-    for item in computed_by:
-        module = item if isinstance(item, ModuleType) else inspect.getmodule(item)
-        digest.update(inspect.getsource(module).encode())
+    for module in computed_by_modules(*computed_by):
+        digest.update(module.__name__.encode())
+        digest.update(_source(module).encode())
     return digest.hexdigest()[:12]
 
 

@@ -20,6 +20,7 @@ from dagster import (
     AssetChecksDefinition,
     AssetIn,
     MetadataValue,
+    PartitionsDefinition,
 )
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -27,7 +28,6 @@ from pyspark.sql import functions as F
 from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, CORRUPT_RECORD_COLUMN, RESCUED_DATA_COLUMN, SOURCES
-from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone, ManifestError
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import SOURCE_FILE_COLUMN, landed_json_keys
@@ -52,14 +52,14 @@ def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
     return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
 
 
-def build_row_count_check(source: str) -> AssetChecksDefinition:
+def build_row_count_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     table_key, ledger_key = bronze_keys(source)
 
     @partitioned_check(
         asset=table_key,
         name="records_landed_equal_rows_written",
         blocking=True,
-        partitions_def=daily_partitions,
+        partitions_def=daily,
         additional_ins={"files": AssetIn(key=ledger_key)},
         description=(
             f"Every record of every loaded {source} file (counted from its lines or Parquet rows) is a row "
@@ -142,7 +142,7 @@ def _describe_failure(mismatched: dict, manifest_mismatch: dict) -> str | None:
     return "; ".join(problems) or None
 
 
-def build_contract_check(source: str) -> AssetChecksDefinition:
+def build_contract_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     contract = CONTRACT_COLUMNS[source]
     table_key, ledger_key = bronze_keys(source)
 
@@ -150,7 +150,7 @@ def build_contract_check(source: str) -> AssetChecksDefinition:
         asset=table_key,
         name="contract_columns_present",
         blocking=False,
-        partitions_def=daily_partitions,
+        partitions_def=daily,
         additional_ins={"files": AssetIn(key=ledger_key)},
         description=(
             f"Warns when a loaded {source} file lacks contract columns ({', '.join(contract)}); its records "
@@ -191,14 +191,14 @@ def _rejected_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
     )
 
 
-def build_rejected_files_check(source: str) -> AssetChecksDefinition:
+def build_rejected_files_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     _, ledger_key = bronze_keys(source)
 
     @partitioned_check(
         asset=ledger_key,
         name="no_rejected_files",
         blocking=False,
-        partitions_def=daily_partitions,
+        partitions_def=daily,
         per_partition=_rejected_on_day,
         description=(
             f"Warns when a landed {source} file was set aside because it could not be read; the metadata "
@@ -223,8 +223,9 @@ def build_rejected_files_check(source: str) -> AssetChecksDefinition:
     return no_rejected_files
 
 
-bronze_checks: list[AssetChecksDefinition] = [
-    check
-    for source in SOURCES
-    for check in (build_row_count_check(source), build_contract_check(source), build_rejected_files_check(source))
-]
+def build_bronze_checks(daily: PartitionsDefinition) -> list[AssetChecksDefinition]:
+    return [
+        build(source, daily)
+        for source in SOURCES
+        for build in (build_row_count_check, build_contract_check, build_rejected_files_check)
+    ]

@@ -1,8 +1,6 @@
 """Silver checks, per partition: schema, reconciliation with bronze, key uniqueness, rule
 failure rates and referential integrity. All but the rule-rate check block downstream assets."""
 
-from collections.abc import Sequence
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -10,7 +8,7 @@ from dagster import (
     AssetChecksDefinition,
     AssetIn,
     MetadataValue,
-    ResourceParam,
+    PartitionsDefinition,
 )
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -19,10 +17,8 @@ from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SI
 from lakehouse_assets.checks.partitioned import partitioned_check
 from lakehouse_assets.checks.schemas import schema_failures, silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
-from lakehouse_assets.orchestration.partitions import daily_partitions
-from lakehouse_assets.resources.io_manager import DeltaIOManager
+from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.rules import RULES
-from lakehouse_assets.settings import get_settings
 from lakehouse_assets.transforms.silver.pipeline import SPECS
 from lakehouse_assets.transforms.silver.quality import DUPLICATE, QUARANTINED
 
@@ -32,9 +28,9 @@ def _per_day(df: DataFrame, *group: str) -> dict[tuple, int]:
     return {(row[INGEST_DATE_COLUMN].isoformat(), *[row[g] for g in group]): row["count"] for row in rows}
 
 
-def build_schema_check(source: str) -> AssetChecksDefinition:
+def build_schema_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="pandera_schema", blocking=True, partitions_def=daily_partitions,
+        asset=SILVER_KEYS[source], name="pandera_schema", blocking=True, partitions_def=daily,
         description=f"The partition matches the pandera schema of silver/{source}: types, nullability, ranges, patterns.",
     )
     def pandera_schema(silver: DataFrame) -> AssetCheckResult:
@@ -67,9 +63,9 @@ def _reconciliation_on_day(result: AssetCheckResult, day: str) -> AssetCheckResu
     )
 
 
-def build_reconciliation_check(source: str) -> AssetChecksDefinition:
+def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="reconciles_with_bronze", blocking=True, partitions_def=daily_partitions,
+        asset=SILVER_KEYS[source], name="reconciles_with_bronze", blocking=True, partitions_def=daily,
         per_partition=_reconciliation_on_day, additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=f"Per day: bronze/{source} rows = silver rows + quarantined rows + duplicates dropped.",
     )
@@ -103,15 +99,16 @@ def build_reconciliation_check(source: str) -> AssetChecksDefinition:
     return reconciles_with_bronze
 
 
-def build_uniqueness_check(source: str) -> AssetChecksDefinition:
+def build_uniqueness_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     keys = list(SPECS[source].identity_keys)
 
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="business_key_unique", blocking=True, partitions_def=daily_partitions,
+        asset=SILVER_KEYS[source], name="business_key_unique", blocking=True, partitions_def=daily,
         description=f"({', '.join(keys)}) is unique across the whole silver/{source} table, all partitions.",
     )
-    def business_key_unique(silver: DataFrame, io_manager: ResourceParam[DeltaIOManager]) -> AssetCheckResult:
-        table = io_manager.read_table(SILVER_KEYS[source])
+    def business_key_unique(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
+        # Every partition, not only the checked ones: a key repeated across days is a duplicate too.
+        table = delta_tables.read(SILVER_KEYS[source])
         repeated = table.groupBy(*keys).count().where("count > 1")
         examples = [row.asDict() for row in repeated.limit(10).collect()]
         count = repeated.count() if examples else 0
@@ -124,11 +121,11 @@ def build_uniqueness_check(source: str) -> AssetChecksDefinition:
     return business_key_unique
 
 
-def build_rule_rate_check(source: str) -> AssetChecksDefinition:
+def build_rule_rate_check(source: str, daily: PartitionsDefinition, threshold: float) -> AssetChecksDefinition:
     rules = RULES[source]
 
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="rule_failure_rates", blocking=False, partitions_def=daily_partitions,
+        asset=SILVER_KEYS[source], name="rule_failure_rates", blocking=False, partitions_def=daily,
         additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=(
             f"Failed rows and rate per rule of silver/{source}; warns when the quarantine rate exceeds "
@@ -136,7 +133,6 @@ def build_rule_rate_check(source: str) -> AssetChecksDefinition:
         ),
     )
     def rule_failure_rates(silver: DataFrame, bronze: DataFrame, quarantine: DataFrame) -> AssetCheckResult:
-        threshold = get_settings().quarantine_rate_threshold
         bronze_rows = bronze.count()
         quarantined = quarantine.where((F.col("source") == source) & (F.col("disposition") == QUARANTINED))
         counts = _rule_counts(quarantined.select(F.explode("failed_rules").alias("rule")))
@@ -165,15 +161,19 @@ def _rule_counts(exploded: DataFrame) -> dict[str, int]:
     return {row["rule"]: row["count"] for row in exploded.groupBy("rule").count().collect()}
 
 
-def build_referential_integrity_check() -> AssetChecksDefinition:
+def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[TRANSACTIONS], name="references_resolve", blocking=True, partitions_def=daily_partitions,
+        asset=SILVER_KEYS[TRANSACTIONS], name="references_resolve", blocking=True, partitions_def=daily,
         description="Every customer_id and product_id of the partition's transactions exists in silver customers and products.",
+        # The whole dimensions, read through the reader: a transaction may name a customer or product that
+        # landed on another day, and a check's inputs always get the checked partitions (Dagster applies no
+        # partition mapping to them). The graph already draws customers and products -> transactions; no
+        # dependency of the check's own, so a failed blocking check of a dimension does not skip this one.
     )
-    def references_resolve(silver: DataFrame, io_manager: ResourceParam[DeltaIOManager]) -> AssetCheckResult:
+    def references_resolve(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
         metadata, failed = {}, 0
         for column, dimension in (("customer_id", CUSTOMERS), ("product_id", PRODUCTS)):
-            reference = io_manager.read_table(SILVER_KEYS[dimension])
+            reference = delta_tables.read(SILVER_KEYS[dimension])
             dangling = silver.select(column).distinct()
             if reference is not None:
                 dangling = dangling.join(reference.select(column).distinct(), on=column, how="left_anti")
@@ -187,11 +187,18 @@ def build_referential_integrity_check() -> AssetChecksDefinition:
     return references_resolve
 
 
-def _for_every_source(builders: Sequence) -> list[AssetChecksDefinition]:
-    return [build(source) for source in SOURCES for build in builders]
-
-
-silver_checks: list[AssetChecksDefinition] = [
-    *_for_every_source([build_schema_check, build_reconciliation_check, build_uniqueness_check, build_rule_rate_check]),
-    build_referential_integrity_check(),
-]
+def build_silver_checks(daily: PartitionsDefinition, quarantine_rate_threshold: float) -> list[AssetChecksDefinition]:
+    """Every silver check; `quarantine_rate_threshold` is LAKEHOUSE_QUARANTINE_RATE_THRESHOLD."""
+    return [
+        *[
+            check
+            for source in SOURCES
+            for check in (
+                build_schema_check(source, daily),
+                build_reconciliation_check(source, daily),
+                build_uniqueness_check(source, daily),
+                build_rule_rate_check(source, daily, quarantine_rate_threshold),
+            )
+        ],
+        build_referential_integrity_check(daily),
+    ]

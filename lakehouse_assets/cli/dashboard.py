@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "dashboard" / "app.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 INSTALL = 'pip install -e ".[dashboard]"'
 DASHBOARD_MODULES = ("streamlit", "altair", "deltalake")
 

@@ -39,9 +39,9 @@ def prepare_dagster_home(dagster_home: str) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.settings import Settings
 
-    settings = get_settings()
+    settings = Settings.from_env()
     prepare_dagster_home(settings.dagster_home)
     last_day = args.start_date + timedelta(days=args.days - 1)
 
@@ -70,20 +70,21 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from dagster import DagsterInstance
 
-    from lakehouse_assets.definitions import defs
-    from lakehouse_assets.orchestration.partitions import daily_partitions, monthly_partitions, weekly_partitions
     from lakehouse_assets.cli.summary import print_summary
+    from lakehouse_assets.definitions import build_definitions
+
+    defs = build_definitions(settings)
 
     print(f"Materializing every asset for {args.start_date} .. {last_day} ...", flush=True)
     results = []
     with DagsterInstance.get() as instance:
         # One run per calendar: the daily job over the whole range (one SparkSession for bronze,
         # silver and daily gold), then the weeks and months those days fall in.
-        for job_name, partitions_def in (("daily_lakehouse_job", daily_partitions), ("weekly_sales_job", weekly_partitions),
-                                         ("monthly_sales_job", monthly_partitions)):
-            keys = partition_keys_covering(partitions_def, args.start_date, last_day)
+        for job_name in ("daily_lakehouse_job", "weekly_sales_job", "monthly_sales_job"):
+            job = defs.resolve_job_def(job_name)
+            keys = partition_keys_covering(job.partitions_def, args.start_date, last_day)
             print(f"  {job_name}: {keys[0]} .. {keys[-1]}", flush=True)
-            results.append(defs.resolve_job_def(job_name).execute_in_process(
+            results.append(job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
@@ -91,7 +92,10 @@ def run_demo(args: argparse.Namespace) -> int:
             ))
             if not results[-1].success:
                 break
-    failed_checks = print_summary(defs, results)
+    # The runs' session, with the S3 keys resolved here (the definitions hold only their variable names).
+    from lakehouse_assets.resources.wiring import cli_spark_session
+
+    failed_checks = print_summary(cli_spark_session(settings), settings.lakehouse_root, results)
     print(
         "\nOpen the Dagster UI on this data:\n"
         f"  DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml\n"

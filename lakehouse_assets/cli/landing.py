@@ -1,11 +1,15 @@
 """`lakehouse land` and `lakehouse fetch-jars`: put files into the landing zone; prefetch Spark's jars."""
 
+from __future__ import annotations
+
 import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lakehouse_assets.resources.landing import LandingZone
+if TYPE_CHECKING:
+    from lakehouse_assets.resources.landing import LandingZone
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,12 +54,12 @@ def land_folder(folder: Path, zone: LandingZone, progress: Callable[[str], None]
 
 def run_land(args: argparse.Namespace) -> int:
     from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.settings import Settings
 
     if not args.folder.is_dir():
         print(f"lakehouse land: {args.folder} is not a folder", file=sys.stderr)
         return 2
-    settings = get_settings()
+    settings = Settings.from_env()
     zone = build_landing_zone(settings, s3_credentials(settings, resolved=True))
     count = land_folder(args.folder, zone, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(f"landed {count} file(s) from {args.folder} into {zone.location}")
@@ -90,11 +94,11 @@ def register_rejected(subparsers: argparse._SubParsersAction) -> None:
 def run_rejected(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from lakehouse_assets.contracts import SOURCES
     from lakehouse_assets.delta import timetravel
-    from lakehouse_assets.constants import BRONZE
-    from lakehouse_assets.contracts import SOURCES, files_table
     from lakehouse_assets.resources.wiring import cli_spark_session
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.settings import Settings
+    from lakehouse_assets.tables import ledger_table
 
     if args.day:
         try:
@@ -102,11 +106,11 @@ def run_rejected(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"lakehouse rejected: --day {args.day!r} is not a date; use YYYY-MM-DD", file=sys.stderr)
             return 2
-    settings = get_settings()
+    settings = Settings.from_env()
     uris = []
     for source in [args.source] if args.source else SOURCES:
         try:
-            uris.append(timetravel.resolve_table(settings.lakehouse_root, f"{BRONZE}/{files_table(source)}"))
+            uris.append(timetravel.resolve_table(settings.lakehouse_root, ledger_table(source).path))
         except timetravel.TableNotFoundError:
             continue  # that source's bronze was never materialized: nothing was set aside
     spark = cli_spark_session(settings) if uris else None

@@ -1,12 +1,15 @@
 """`lakehouse optimize` and `lakehouse vacuum`: Delta table maintenance from the command line."""
 
+from __future__ import annotations
+
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pyspark.sql import SparkSession
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
-from lakehouse_assets.delta import maintenance as delta
+    from lakehouse_assets.delta import maintenance as delta
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,9 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "optimize",
         help="compact the Delta tables' small files (Z-ordered where configured)",
         description=(
-            "OPTIMIZE each TABLE (<layer>/<table>, e.g. silver/transactions; default: every table under "
-            "LAKEHOUSE_ROOT): one file per partition, Z-ordered by the columns in ZORDER_BY "
-            "(lakehouse_assets/maintenance.py). Rows are unchanged; the replaced files stay until VACUUM."
+            "OPTIMIZE each TABLE (<layer>/<table> or <layer>.<table>, e.g. silver/transactions; default: every "
+            "table under LAKEHOUSE_ROOT): one file per partition, Z-ordered by the columns in ZORDER_BY "
+            "(lakehouse_assets/delta/maintenance.py). Rows are unchanged; the replaced files stay until VACUUM."
         ),
     )
     optimize.add_argument("tables", nargs="*", metavar="TABLE", help="tables to optimize (default: all)")
@@ -43,18 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     vacuum.set_defaults(func=run_vacuum)
 
 
-def _session() -> tuple[SparkSession, str]:
+def _session(settings) -> tuple[SparkSession, str]:
     from lakehouse_assets.resources.wiring import cli_spark_session
-    from lakehouse_assets.settings import get_settings
 
-    settings = get_settings()
     return cli_spark_session(settings), settings.lakehouse_root
 
 
 def _tables(spark: SparkSession, root: str, requested: list[str]) -> list[str]:
-    from lakehouse_assets.orchestration.maintenance import project_table_keys, selected_tables
+    from lakehouse_assets.delta import maintenance as delta
 
-    return selected_tables(requested, delta.list_tables(spark, root, project_table_keys()))
+    return delta.select_tables(spark, root, requested)
 
 
 HEADER = f"{'table':<26} {'files before':>12} {'files after':>11} {'bytes before':>14} {'bytes after':>13}  "
@@ -72,6 +73,8 @@ def report_line(key: str, report: delta.MaintenanceReport) -> str:
 
 
 def optimize_command(spark: SparkSession, root: str, requested: list[str], out: TextIO) -> int:
+    from lakehouse_assets.delta import maintenance as delta
+
     tables = _tables(spark, root, requested)
     print(f"OPTIMIZE {len(tables)} table(s) under {root}", file=out)
     print(HEADER + "note", file=out)
@@ -84,6 +87,8 @@ def optimize_command(spark: SparkSession, root: str, requested: list[str], out: 
 def vacuum_command(
     spark: SparkSession, root: str, requested: list[str], retention_hours: int, force: bool, out: TextIO
 ) -> int:
+    from lakehouse_assets.delta import maintenance as delta
+
     tables = _tables(spark, root, requested)
     if not force:
         # All tables are checked before the first is vacuumed, so a refusal leaves none half done.
@@ -99,7 +104,9 @@ def vacuum_command(
 
 
 def run_optimize(args: argparse.Namespace) -> int:
-    spark, root = _session()
+    from lakehouse_assets.settings import Settings
+
+    spark, root = _session(Settings.from_env())
     try:
         return optimize_command(spark, root, args.tables, sys.stdout)
     except (ValueError, FileNotFoundError) as exc:
@@ -108,10 +115,11 @@ def run_optimize(args: argparse.Namespace) -> int:
 
 
 def run_vacuum(args: argparse.Namespace) -> int:
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.settings import Settings
 
-    retention = get_settings().vacuum_retention_hours if args.retention_hours is None else args.retention_hours
-    spark, root = _session()
+    settings = Settings.from_env()
+    retention = settings.vacuum_retention_hours if args.retention_hours is None else args.retention_hours
+    spark, root = _session(settings)
     try:
         return vacuum_command(spark, root, args.tables, retention, args.force, sys.stdout)
     except (ValueError, FileNotFoundError) as exc:

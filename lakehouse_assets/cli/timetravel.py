@@ -9,13 +9,13 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from lakehouse_assets.delta import timetravel
+from lakehouse_assets.tables import UnknownTableError
 
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    table_help = "table as <layer>/<table>, e.g. silver/transactions"
+    table_help = "table as <layer>/<table> or <layer>.<table>, e.g. silver/transactions"
 
     history = subparsers.add_parser(
         "history", help="list a table's Delta versions (newest first)",
@@ -67,6 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    from lakehouse_assets.delta import timetravel
+
     spark, uri = _open(args.table)
     commits = timetravel.history(spark, uri, args.limit)
     zone = timetravel.session_time_zone(spark)
@@ -78,6 +80,8 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from lakehouse_assets.delta import timetravel
+
     spark, uri = _open(args.table)
     snapshot = timetravel.take_as_of(spark, uri, args.as_of, limit=args.limit, as_text=True)
     commit, zone = snapshot.commit, timetravel.session_time_zone(spark)
@@ -90,6 +94,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    from lakehouse_assets.delta import timetravel
+
     spark, uri = _open(args.table)
     plan = timetravel.restore_plan(spark, uri, args.version)
     zone = timetravel.session_time_zone(spark)
@@ -120,6 +126,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_changes(args: argparse.Namespace) -> int:
+    from lakehouse_assets.delta import timetravel
+
     spark, uri = _open(args.table)
     changes = timetravel.take_changes(spark, uri, args.from_version, args.to_version, limit=args.limit, as_text=True)
     total = sum(count for _, _, count in changes.counts)
@@ -165,11 +173,12 @@ def _command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
     def command(args: argparse.Namespace) -> int:
         from pyspark.errors import PySparkException
 
+        from lakehouse_assets.delta import timetravel
         from lakehouse_assets.settings import SettingsError
 
         try:
             return run(args)
-        except (timetravel.TimeTravelError, SettingsError) as error:
+        except (timetravel.TimeTravelError, UnknownTableError, SettingsError) as error:
             print(f"lakehouse {args.command}: error: {error}", file=sys.stderr)
         except PySparkException as error:
             print(f"lakehouse {args.command}: Spark error: {str(error).splitlines()[0]}", file=sys.stderr)
@@ -180,10 +189,12 @@ def _command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
 def _open(table: str):
     """The table's uri (checked without Spark first) and the SparkSession to read it with."""
-    from lakehouse_assets.resources.wiring import cli_spark_session
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.delta import timetravel
 
-    settings = get_settings()
+    from lakehouse_assets.resources.wiring import cli_spark_session
+    from lakehouse_assets.settings import Settings
+
+    settings = Settings.from_env()
     uri = timetravel.resolve_table(settings.lakehouse_root, table)
     return cli_spark_session(settings), uri
 

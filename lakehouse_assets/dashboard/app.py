@@ -13,8 +13,8 @@ import streamlit as st
 
 from lakehouse_assets.constants import LAYERS
 from lakehouse_assets.dashboard import data
-from lakehouse_assets.settings import get_settings
-from lakehouse_assets.delta.timetravel import table_names
+from lakehouse_assets.settings import Settings
+from lakehouse_assets.tables import PATHS
 from lakehouse_assets.transforms.gold.customers import SEGMENTS
 
 PAGE_TITLE = "Lakehouse monitoring"
@@ -25,7 +25,7 @@ CHART_HEIGHT = 320
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner="Reading the Delta tables ...")
 def load(root: str, _lake: data.Lakehouse) -> data.Snapshot:
-    return data.load_snapshot(_lake, table_names())
+    return data.load_snapshot(_lake, PATHS)
 
 
 def chart(figure: alt.Chart | alt.LayerChart) -> None:
@@ -163,7 +163,7 @@ def health_section(snapshot: data.Snapshot, quarantine: pd.DataFrame | None, bro
 def main() -> None:
     st.set_page_config(page_title=PAGE_TITLE, layout="wide")
     st.title(PAGE_TITLE)
-    settings = get_settings()
+    settings = Settings.from_env()
     lake = data.Lakehouse.from_settings(settings)
     if st.sidebar.button("Reload tables", help=f"Tables are re-read every {REFRESH_SECONDS} s anyway."):
         load.clear()

@@ -18,6 +18,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from lakehouse_assets.contracts import INGEST_DATE_COLUMN, SOURCES
 from lakehouse_assets.settings import Settings
+from lakehouse_assets.tables import resolve, source_table
 from lakehouse_assets.transforms.gold.customers import SEGMENTS
 from lakehouse_assets.transforms.silver.quality import QUARANTINED
 
@@ -27,7 +28,7 @@ PRODUCT_PERFORMANCE = "gold/product_performance"
 CUSTOMER_SEGMENTS = "gold/customer_segments"
 DIM_PRODUCTS = "gold/dim_products"
 QUARANTINE = "silver/quarantine"
-BRONZE_TABLES: dict[str, str] = {source: f"bronze/{source}" for source in SOURCES}
+BRONZE_TABLES: dict[str, str] = {source: source_table(source).path for source in SOURCES}
 QUARANTINE_COLUMNS = ["source", "disposition", "failed_rules", INGEST_DATE_COLUMN]
 TABLE_STATS_COLUMNS = ["table", "layer", "version", "rows", "files", "size_bytes", "last_commit", "operation"]
 
@@ -48,9 +49,10 @@ class Lakehouse:
         return cls(settings.lakehouse_root, storage_options(settings, os.environ if environ is None else environ))
 
     def uri(self, key: str) -> str:
+        """Where table `key` (any spelling `tables.resolve` takes) lives, as delta-rs addresses it."""
         # Spark needs the S3A connector's scheme; delta-rs (object_store) only knows s3://.
         root = "s3://" + self.root.removeprefix("s3a://") if self.root.startswith("s3a://") else self.root
-        return f"{root.rstrip('/')}/{key}"
+        return resolve(key).location(root)
 
     def open(self, key: str) -> DeltaTable | None:
         """The table `key` (`<layer>/<table>`), or None when it has not been materialized."""
@@ -121,7 +123,7 @@ def table_stats(lake: Lakehouse, keys: Iterable[str]) -> pd.DataFrame:
         rows = int(records.sum()) if not records.isna().any() else table.to_pyarrow_dataset().count_rows()
         last = table.history(1)[0]
         stats.append({
-            "table": key, "layer": key.split("/")[0], "version": table.version(), "rows": rows,
+            "table": key, "layer": resolve(key).layer, "version": table.version(), "rows": rows,
             "files": len(actions), "size_bytes": int(actions["size_bytes"].sum()),
             "last_commit": pd.to_datetime(last.get("timestamp"), unit="ms", utc=True), "operation": last.get("operation"),
         })

@@ -15,6 +15,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse_assets.constants import LAYERS
+from lakehouse_assets.internals.delta import list_files, list_folders
+from lakehouse_assets.tables import PATHS, location_of, resolve_all
 
 # Delta refuses VACUUM below the table's delta.deletedFileRetentionDuration while this is true.
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
@@ -95,8 +97,8 @@ class MaintenanceReport:
 
 
 def table_uri(root: str, key: str) -> str:
-    """Where table `<layer>/<table>` lives, as DeltaIOManager.table_uri places it."""
-    return f"{root.rstrip('/')}/{key}"
+    """Where table (or layer folder) `<layer>/<table>` lives: the catalogue's location, as the IO manager's."""
+    return location_of(root, key.split("/"))
 
 
 def _table(spark: SparkSession, uri: str):
@@ -148,12 +150,12 @@ def _check_zorder_columns(uri: str, schema_columns: list[str], partition_columns
         if column in partition_columns:
             raise ValueError(
                 f"Cannot Z-order {uri} by '{column}': it is the table's partition column, so partitions already "
-                "separate its values. Remove it from ZORDER_BY in lakehouse_assets/maintenance.py."
+                "separate its values. Remove it from ZORDER_BY in lakehouse_assets/delta/maintenance.py."
             )
         if column not in schema_columns:
             raise ValueError(
                 f"Cannot Z-order {uri} by '{column}': the table has no such column (it has {', '.join(schema_columns)}). "
-                "Fix ZORDER_BY in lakehouse_assets/maintenance.py."
+                "Fix ZORDER_BY in lakehouse_assets/delta/maintenance.py."
             )
 
 
@@ -246,20 +248,13 @@ def _session_conf(spark: SparkSession, overrides: Mapping[str, str]) -> Iterator
 def storage_usage(spark: SparkSession, uri: str) -> StorageUsage:
     """Counts the data files on storage under `uri` (local or s3a://), leaving out _delta_log and
     hidden files (checksums, markers), as VACUUM does; partition folders (`_ingest_date=...`) count."""
-    jvm = spark._jvm
-    hadoop_conf = spark._jsparkSession.sessionState().newHadoopConf()
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(hadoop_conf)
-    prefix = fs.makeQualified(path).toString().rstrip("/") + "/"
     files = size = 0
-    listing = fs.listFiles(path, True)
-    while listing.hasNext():
-        status = listing.next()
-        parts = status.getPath().toString().removeprefix(prefix).split("/")
+    for stored in list_files(spark, uri):
+        parts = stored.relative_path.split("/")
         hidden = [p for p in parts if p.startswith(("_", ".")) and "=" not in p]
         if not hidden:
             files += 1
-            size += status.getLen()
+            size += stored.size
     return StorageUsage(files, size)
 
 
@@ -289,24 +284,33 @@ def vacuum_table(spark: SparkSession, uri: str, retention_hours: int, force: boo
     )
 
 
-def _child_folders(spark: SparkSession, uri: str) -> list[str]:
-    jvm = spark._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsparkSession.sessionState().newHadoopConf())
-    if not fs.exists(path):
-        return []
-    return [status.getPath().getName() for status in fs.listStatus(path) if status.isDirectory()]
-
-
 def list_tables(spark: SparkSession, root: str, keys: Iterable[str] | None = None) -> list[str]:
     """The `<layer>/<table>` keys under `root` that are Delta tables, sorted.
 
-    `keys`: the candidates (the project's asset keys); without them, every folder under a layer's
-    folder is a candidate.
+    `keys`: the candidates (the catalogue's `tables.PATHS`); without them, every folder under a
+    layer's folder is a candidate, including tables the catalogue no longer declares.
     """
     from delta.tables import DeltaTable
 
     if keys is None:
-        keys = [f"{layer}/{name}" for layer in LAYERS for name in _child_folders(spark, table_uri(root, layer))]
+        keys = [f"{layer}/{name}" for layer in LAYERS for name in list_folders(spark, table_uri(root, layer))]
     return sorted(key for key in set(keys) if DeltaTable.isDeltaTable(spark, table_uri(root, key)))
+
+
+def select_tables(spark: SparkSession, root: str, requested: Iterable[str] = ()) -> list[str]:
+    """The catalogue paths to maintain: the `requested` tables in the order given (any spelling
+    `tables.resolve` takes), or, when none is named, every catalogued table under `root`, layer by layer.
+
+    Raises before any table is touched: UnknownTableError for a name the catalogue does not know,
+    FileNotFoundError for a requested table not materialized yet.
+    """
+    wanted = [table.path for table in resolve_all(requested)]
+    existing = set(list_tables(spark, root, wanted or PATHS))
+    missing = [key for key in wanted if key not in existing]
+    if missing:
+        raise FileNotFoundError(
+            "; ".join(f"No Delta table {key} at {table_uri(root, key)}" for key in missing)
+            + ". Materialize those assets first (`lakehouse demo` builds every table), or check LAKEHOUSE_ROOT."
+        )
+    return wanted or [key for key in PATHS if key in existing]
 

@@ -1,13 +1,13 @@
 """Time travel, restore and change data feed over the lakehouse's Delta tables.
 
 Pure functions over (SparkSession, table uri): no Dagster, no printing. Every error a user can hit
-raises a `TimeTravelError` whose message names the table and what to do instead. Some errors exist
+raises a `TimeTravelError` whose message names the table and what to do instead (a table name the
+catalogue does not know: `tables.UnknownTableError`, as everywhere else). Some errors exist
 only once rows are read (data files removed by VACUUM, change data that was never recorded), so
 `read_as_of` and `read_changes` return lazy DataFrames for PySpark users, while `take_as_of` and
 `take_changes` collect rows and turn those read-time failures into clear errors.
 """
 
-import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +20,9 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import MapType, VariantType
 
+from lakehouse_assets import tables
 from lakehouse_assets.constants import LAYERS
+from lakehouse_assets.internals.delta import list_files
 
 CDF_PROPERTY = "delta.enableChangeDataFeed"
 _CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
@@ -38,10 +40,6 @@ _DETAIL_METRICS = (
 
 class TimeTravelError(ValueError):
     """A table or version the request cannot use; the message names the table and the fix."""
-
-
-class UnknownTableError(TimeTravelError):
-    pass
 
 
 class TableNotFoundError(TimeTravelError):
@@ -109,29 +107,16 @@ class RestorePlan(NamedTuple):
     target_rows: int
 
 
-def table_names() -> list[str]:
-    """Every table of the lakehouse as `<layer>/<table>`, layer by layer."""
-    from lakehouse_assets.definitions import defs  # lazily: loading the definitions imports all of Dagster
-
-    keys = defs.resolve_asset_graph().get_all_asset_keys()
-    return [k.to_user_string() for k in sorted(keys, key=lambda k: (LAYERS.index(k.path[0]), k.to_user_string()))]
-
-
 def resolve_table(root: str, name: str) -> str:
-    """The uri of table `name` (`silver/transactions` or `silver.transactions`) under `root`.
+    """The uri of table `name` under `root`; any spelling `tables.resolve` takes (`silver.transactions`).
 
-    No Spark: a bad name, or a local table not materialized yet, fails before a JVM starts.
-    Tables on S3 are checked by the functions that read them.
+    No Spark: a bad name (tables.UnknownTableError), or a local table not materialized yet, fails
+    before a JVM starts. Tables on S3 are checked by the functions that read them.
     """
-    names = table_names()
-    key = name.strip().strip("/").replace(".", "/")
-    if key not in names:
-        close = difflib.get_close_matches(key, names, n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise UnknownTableError(f"Unknown table {name!r}.{hint} Tables: {', '.join(names)}.")
-    uri = "/".join([root.rstrip("/"), key])
+    table = tables.resolve(name)
+    uri = table.location(root)
     if "://" not in uri and not (Path(uri) / "_delta_log").is_dir():
-        raise TableNotFoundError(_not_materialized(key, uri))
+        raise TableNotFoundError(_not_materialized(table.path, uri))
     return uri
 
 
@@ -395,13 +380,7 @@ def _oldest_readable_version(spark: SparkSession, uri: str, commits: list[Commit
 
 
 def _existing_files(spark: SparkSession, uri: str) -> set[str]:
-    jvm = spark.sparkContext._jvm
-    root = jvm.org.apache.hadoop.fs.Path(uri)
-    listing = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listFiles(root, True)
-    files = set()
-    while listing.hasNext():
-        files.add(listing.next().getPath().toString())
-    return files
+    return {stored.uri for stored in list_files(spark, uri)}
 
 
 def _cdf_enabled(spark: SparkSession, uri: str) -> bool:
@@ -442,18 +421,12 @@ def _pairs(values: dict[str, str], keys: tuple[str, ...]) -> str:
 
 
 def _not_materialized(name: str, uri: str) -> str:
-    if name not in table_names():
+    if name not in tables.PATHS:
         return f"No Delta table at {uri}."
-    from dagster import AssetKey, TimeWindowPartitionsDefinition
-
-    from lakehouse_assets.definitions import defs
-
-    node = defs.resolve_asset_graph().get(AssetKey.from_user_string(name))
-    selection = ",".join(sorted(k.to_user_string() for k in node.execution_set_asset_keys))
-    partitions = node.partitions_def
-    partition = ""
-    if isinstance(partitions, TimeWindowPartitionsDefinition):
-        partition = f" --partition {partitions.get_first_partition_key()}"
+    table = tables.resolve(name)
+    selection = ",".join(sorted(written.path for written in tables.written_with(table)))
+    # Partitions are days (weeks and months by their first day) from LAKEHOUSE_START_DATE.
+    partition = " --partition <YYYY-MM-DD>" if table.partition_column else ""
     return (
         f"Table {name} does not exist yet at {uri}. Materialize asset {name} first: `lakehouse demo`, or "
         f"`dagster asset materialize -m lakehouse_assets.definitions --select '{selection}'{partition}`."

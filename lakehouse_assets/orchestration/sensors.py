@@ -17,6 +17,7 @@ from dagster import (
     AssetSelection,
     AutomationConditionSensorDefinition,
     DefaultSensorStatus,
+    PartitionsDefinition,
     RunRequest,
     SensorEvaluationContext,
     SensorDefinition,
@@ -28,7 +29,6 @@ from dagster import (
 from lakehouse_assets.assets.bronze.sources import bronze_keys
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import SOURCES
-from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandedObject, LandingZone
 
 
@@ -89,8 +89,12 @@ def plan_requests(
     return requests, {"drops": seen, "reported": sorted(reported)}, misplaced
 
 
-def build_landing_sensor(default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED) -> SensorDefinition:
-    """The landing sensor; a deployment can have it start running (LAKEHOUSE_SENSORS_DEFAULT_STATUS)."""
+def build_landing_sensor(
+    daily: PartitionsDefinition, default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED
+) -> SensorDefinition:
+    """The landing sensor over bronze's `daily` calendar; a deployment can have it start running
+    (LAKEHOUSE_SENSORS_DEFAULT_STATUS)."""
+    first_day = date.fromisoformat(daily.start.strftime("%Y-%m-%d"))
 
     @sensor(
         name="landing_drops",
@@ -101,7 +105,6 @@ def build_landing_sensor(default_status: DefaultSensorStatus = DefaultSensorStat
     )
     def landing_drops(context: SensorEvaluationContext, landing: LandingZone):
         cursor = json.loads(context.cursor) if context.cursor else {}
-        first_day = date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
         requests, next_cursor, misplaced = plan_requests(
             landing,
             cursor,

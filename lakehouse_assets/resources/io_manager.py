@@ -27,12 +27,15 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 from pydantic import Field
-from pyspark.errors import AnalysisException
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from lakehouse_assets.delta.commits import latest_commit
 from lakehouse_assets.resources.spark import SparkResource
+from lakehouse_assets.tables import location_of
 
 
 class DeltaSchemaConflictError(ValueError):
@@ -146,24 +149,10 @@ class DeltaIOManager(ConfigurableIOManager):
     spark: SparkResource = Field(description="The Spark session tables are read and written with.")
 
     def table_uri(self, asset_key: AssetKey) -> str:
-        return "/".join([self.root.rstrip("/"), *asset_key.path])
+        return location_of(self.root, asset_key.path)
 
     def _session(self) -> SparkSession:
         return self.spark.get_session()
-
-    def read_table(self, asset_key: AssetKey) -> DataFrame | None:
-        """The whole table of `asset_key`, or None before its first materialization.
-
-        For an asset that reads its own earlier partitions (deduplication against history),
-        which Dagster's partition mappings cannot express without a cycle.
-        """
-        from delta.tables import DeltaTable
-
-        uri = self.table_uri(asset_key)
-        spark = self._session()
-        if not DeltaTable.isDeltaTable(spark, uri):
-            return None
-        return spark.read.format("delta").load(uri)
 
     def _output_slice(self, context: OutputContext) -> TableSlice | None:
         if not context.has_asset_partitions:
@@ -200,26 +189,35 @@ class DeltaIOManager(ConfigurableIOManager):
             # mergeSchema then applies the wider type with this very write.
             properties["delta.enableTypeWidening"] = "true"
         table_slice_ = self._output_slice(context)
+        mode, replace_where = "overwrite", table_slice_.predicate if table_slice_ is not None else None
         if current is None and (table_slice_ is not None or properties):
-            # Delta checks that written rows match replaceWhere only on an existing table, so a
-            # partitioned table is created empty first and the first slice is checked like any
-            # other; table properties (change data feed) are set at creation, before any data.
+            # A partitioned or propertied table is created empty first, from the DataFrame's schema: a write
+            # that creates a table makes every column nullable, dropping the NOT NULL contracts, and table
+            # properties (change data feed) belong to the table before any data.
             _create_table(spark, uri, obj.schema, table_slice_.column if table_slice_ else None, properties)
+            if table_slice_ is not None:
+                # Into the empty table the slice is appended, not replaced: replaceWhere's delete scan
+                # doubles the cost of every first write (~0.6 s per table), and Delta's own check that
+                # rows match it is done here in the same pass, failing the job before anything commits.
+                obj, mode, replace_where = _refusing_rows_outside(obj, table_slice_), "append", None
         elif current is not None:
             _ensure_properties(spark, uri, properties)
-        writer = obj.write.format("delta").mode("overwrite").option("mergeSchema", "true")
-        if table_slice_ is not None:
-            writer = writer.option("replaceWhere", table_slice_.predicate)
+        writer = obj.write.format("delta").mode(mode).option("mergeSchema", "true")
+        if replace_where is not None:
+            writer = writer.option("replaceWhere", replace_where)
         started = time.monotonic()
         try:
             writer.save(uri)
-        except AnalysisException as exc:
-            if table_slice_ is not None and (exc.getCondition() or "").startswith("DELTA_REPLACE_WHERE"):
+        except (PySparkException, Py4JJavaError) as exc:
+            condition = exc.getCondition() if isinstance(exc, PySparkException) else None
+            if table_slice_ is not None and (
+                (condition or "").startswith("DELTA_REPLACE_WHERE") or _OUTSIDE_SLICE in str(exc)
+            ):
                 raise ValueError(
                     f"Asset {name} produced rows outside partition {table_slice_.description} "
                     f"({table_slice_.predicate}); nothing was written to {uri}. Every row's "
                     f"'{table_slice_.column}' must fall inside the partition being materialized."
-                ) from exc
+                ) from None
             raise
         added = [f.name for f in obj.schema.fields if current is not None and f.name.lower() not in
                  {c.name.lower() for c in current.fields}]
@@ -246,7 +244,7 @@ class DeltaIOManager(ConfigurableIOManager):
         table_slice_: TableSlice | None,
         added_columns: list[str],
     ) -> dict:
-        commit, detail = _latest_commit(spark, uri)
+        commit, detail = latest_commit(spark, uri)
         metrics = commit["operationMetrics"] or {}
         rows_written = int(metrics.get("numOutputRows", 0))
         metadata = {
@@ -381,6 +379,16 @@ def _create_table(
     builder.execute()
 
 
+_OUTSIDE_SLICE = "lakehouse: row outside the partition being written"
+
+
+def _refusing_rows_outside(df: DataFrame, table_slice_: TableSlice) -> DataFrame:
+    """`df`, whose computation fails on the first row outside `table_slice_` (a null partition value
+    included): checked in the same pass that writes the rows, like Delta's own replaceWhere check."""
+    inside = F.coalesce(F.expr(table_slice_.predicate), F.lit(False))
+    return df.where(inside | F.raise_error(F.lit(_OUTSIDE_SLICE)).isNull())
+
+
 def _ensure_properties(spark: SparkSession, uri: str, properties: dict[str, str]) -> None:
     """Sets declared table properties an existing table lacks (a table created before they were declared)."""
     if not properties:
@@ -391,98 +399,3 @@ def _ensure_properties(spark: SparkSession, uri: str, properties: dict[str, str]
     if missing:
         assignments = ", ".join(f"'{k}' = '{v}'" for k, v in sorted(missing.items()))
         spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ({assignments})")
-
-
-def _latest_commit(spark: SparkSession, uri: str) -> tuple[dict, dict]:
-    """The table's latest commit (version, operation, operationMetrics) and its snapshot's numFiles,
-    sizeInBytes, partitionColumns and partitionCount.
-
-    Read from the commit's own log files: `<version>.json` holds its commitInfo, and the
-    `<version>.crc` checksum Delta writes with every commit holds the file count, the size and (for
-    tables of up to tens of thousands of files) every file with its partition values. That is a few
-    small reads on the driver and no Spark job; history(1) and the snapshot's statistics cost one to
-    three jobs per write (~1-2 s each on 2 cores, 12 writes per daily run). A missing file (checksums
-    turned off, or an older Delta) falls back to those jobs.
-    """
-    import json
-
-    from delta.tables import DeltaTable
-    from py4j.protocol import Py4JError
-
-    jvm = spark.sparkContext._jvm
-    try:
-        snapshot = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, uri).update(
-            False, jvm.scala.Option.empty(), jvm.scala.Option.empty()
-        )
-        version = int(snapshot.version())
-        columns = snapshot.metadata().partitionColumns()
-        partition_columns = [columns.apply(i) for i in range(columns.size())]
-        log = f"{uri.rstrip('/')}/_delta_log/{version:020d}"
-        # Split on "\n" only: Delta writes one action per line, and its statistics may hold landed
-        # text with U+2028 or other characters that str.splitlines() would also split on.
-        actions = [json.loads(line) for line in (_read_text(spark, log + ".json") or "").split("\n") if line.strip()]
-        info = next((action["commitInfo"] for action in actions if "commitInfo" in action), None)
-        checksum = json.loads(_read_text(spark, log + ".crc") or "null")
-    except Py4JError:  # Delta's internal snapshot API changed: the public API, with its Spark jobs
-        info, checksum, snapshot = None, None, None
-    if info is None:
-        row = DeltaTable.forPath(spark, uri).history(1).select("version", "operation", "operationMetrics").first()
-        commit = {"version": int(row["version"]), "operation": row["operation"], "operationMetrics": row["operationMetrics"]}
-    else:
-        commit = {"version": version, "operation": info.get("operation"), "operationMetrics": info.get("operationMetrics")}
-    if checksum and checksum.get("allFiles") is not None:
-        values = {json.dumps(entry.get("partitionValues") or {}, sort_keys=True) for entry in checksum["allFiles"]}
-        return commit, {
-            "numFiles": int(checksum["numFiles"]),
-            "sizeInBytes": int(checksum["tableSizeBytes"]),
-            "partitionColumns": partition_columns,
-            "partitionCount": len(values) if partition_columns else 1,
-        }
-    return commit, _table_detail(spark, uri, snapshot)
-
-
-def _read_text(spark: SparkSession, path: str) -> str | None:
-    """A small file's text through Hadoop's file systems (local, s3a), or None when it does not exist."""
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration())
-    if not fs.exists(hadoop_path):
-        return None
-    stream = fs.open(hadoop_path)
-    try:
-        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
-    finally:
-        stream.close()
-
-
-def _table_detail(spark: SparkSession, uri: str, snapshot=None) -> dict:
-    """numFiles, sizeInBytes, partitionColumns and partitionCount when the commit's checksum cannot say.
-
-    From Delta's snapshot when there is one (its statistics and a distinct count over its file
-    list: Spark jobs); that API is internal to Delta, so without it DESCRIBE DETAIL and a distinct
-    count over the table answer instead of failing the write.
-    """
-    from delta.tables import DeltaTable
-    from py4j.protocol import Py4JError
-
-    try:
-        if snapshot is None:
-            raise Py4JError("no snapshot")
-        columns = snapshot.metadata().partitionColumns()
-        partition_columns = [columns.apply(i) for i in range(columns.size())]
-        files = DataFrame(snapshot.allFiles().toDF(), spark)
-        return {
-            "numFiles": int(snapshot.numOfFiles()),
-            "sizeInBytes": int(snapshot.sizeInBytes()),
-            "partitionColumns": partition_columns,
-            # Maps cannot be compared in a DISTINCT; their JSON text can.
-            "partitionCount": (
-                files.select(F.to_json("partitionValues")).distinct().count() if partition_columns else 1
-            ),
-        }
-    except Py4JError:
-        detail = DeltaTable.forPath(spark, uri).detail().select("numFiles", "sizeInBytes", "partitionColumns").first().asDict()
-        columns = detail["partitionColumns"]
-        table = spark.read.format("delta").load(uri)
-        detail["partitionCount"] = table.select(*columns).distinct().count() if columns else 1
-        return detail

@@ -5,6 +5,7 @@ Bronze assets, bronze checks and the landing sensor talk to the landing zone onl
 bucket (MinIO, AWS). The two implementations differ only in four primitives — list keys under a
 prefix, read a byte range, write a file, and name a key the way Spark reads it; every rule about
 what counts as a data file and what belongs to which drop lives once, in the base class.
+`S3LandingZone` lives in `s3_landing.py`, so a local landing zone never imports dagster-aws.
 """
 
 import json
@@ -13,11 +14,10 @@ import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import urlparse
+from typing import NamedTuple
 
 from dagster import ConfigurableResource
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from lakehouse_assets.contracts import MANIFEST_FILE_NAME
 from lakehouse_assets.transforms.bronze_files import IGNORED, ByteReader, LandedFile, classify_name, spark_file_uri
@@ -90,9 +90,15 @@ class LandingZone(ConfigurableResource):
         return [
             (
                 LandedFile(
-                    key=listed.key, name=listed.key[len(prefix):], path=self._spark_path(listed.key),
-                    uri=self._spark_uri(listed.key), location=f"{root}/{listed.key}", source=source, day=day,
-                    size=listed.size, fingerprint=listed.fingerprint,
+                    key=listed.key,
+                    name=listed.key[len(prefix) :],
+                    path=self._spark_path(listed.key),
+                    uri=self._spark_uri(listed.key),
+                    location=f"{root}/{listed.key}",
+                    source=source,
+                    day=day,
+                    size=listed.size,
+                    fingerprint=listed.fingerprint,
                 ),
                 listed.problem,
             )
@@ -177,95 +183,6 @@ class LocalLandingZone(LandingZone):
         partial.replace(target)
 
 
-class S3LandingZone(LandingZone):
-    """A landing zone in an S3 bucket (LAKEHOUSE_LANDING_ROOT=s3://bucket/prefix), on AWS or MinIO.
-
-    Listing uses ListObjectsV2 page by page, so a bucket with many thousands of keys is never held
-    in memory at once; an object's fingerprint is its ETag and size, which change with its content.
-    Bronze reads the same objects through Spark's S3A connector, configured from the same settings.
-    """
-
-    bucket: str = Field(description="Bucket holding the drops.")
-    prefix: str = Field(default="", description="Key prefix of the landing root inside the bucket ('' = bucket root).")
-    endpoint_url: str | None = Field(
-        default=None, description="S3 endpoint (AWS_ENDPOINT_URL), e.g. http://minio:9000; None for AWS itself."
-    )
-    region: str = Field(default="us-east-1", description="Region (AWS_REGION).")
-    access_key_id: str | None = Field(default=None, description="Access key (AWS_ACCESS_KEY_ID); set it through EnvVar.")
-    secret_access_key: str | None = Field(
-        default=None, repr=False, description="Secret key (AWS_SECRET_ACCESS_KEY); set it through EnvVar."
-    )
-    page_size: int = Field(default=1000, description="Keys per ListObjectsV2 page (1000 is S3's maximum).")
-
-    _client: Any = PrivateAttr(default=None)
-
-    @classmethod
-    def from_uri(cls, uri: str, **connection: Any) -> "S3LandingZone":
-        parsed = urlparse(uri)
-        return cls(bucket=parsed.netloc, prefix=parsed.path.strip("/"), **connection)
-
-    @property
-    def location(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            import boto3  # imported here: a local landing zone never needs it
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "s3",
-                endpoint_url=self.endpoint_url,
-                region_name=self.region,
-                aws_access_key_id=self.access_key_id,
-                aws_secret_access_key=self.secret_access_key,
-                # MinIO and most S3-compatible servers address buckets by path, not by host name.
-                config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
-            )
-        return self._client
-
-    def _full_key(self, key: str) -> str:
-        return f"{self.prefix}/{key}" if self.prefix else key
-
-    def _list(self, prefix: str) -> Iterator[_Listed]:
-        root = f"{self.prefix}/" if self.prefix else ""
-        paginator = self.client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(
-            Bucket=self.bucket, Prefix=root + prefix, PaginationConfig={"PageSize": self.page_size}
-        )
-        for page in pages:  # keys come back in UTF-8 binary order, page after page
-            for item in page.get("Contents", []):
-                if item["Key"].endswith("/"):  # a "folder" placeholder some tools create
-                    continue
-                etag = item.get("ETag", "").strip('"')
-                yield _Listed(item["Key"][len(root):], item["Size"], f"{item['Size']}:{etag}")
-
-    def _read_range(self, key: str, start: int, length: int) -> bytes:
-        response = self.client.get_object(
-            Bucket=self.bucket, Key=self._full_key(key), Range=f"bytes={start}-{start + length - 1}"
-        )
-        return response["Body"].read()
-
-    def _read_text(self, key: str) -> str | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
-        return response["Body"].read().decode("utf-8")
-
-    def _spark_path(self, key: str) -> str:
-        return f"s3a://{self.bucket}/{self._full_key(key)}"
-
-    def put_file(self, local_path: Path, key: str) -> None:
-        # An S3 object appears whole when its upload completes, so no temporary key is needed.
-        self.client.upload_file(str(local_path), self.bucket, self._full_key(key))
-
-
 def _folder_date(parts: list[str]) -> date | None:
     if len(parts) != 2:
         return None
@@ -290,6 +207,15 @@ def _local_entry(path: Path, root: Path) -> _Listed:
 def _ignored(listed: _Listed, source: str) -> bool:
     """The entry is ignored by a naming rule (what the sensor need not wake up for)."""
     parts = listed.key.split("/")
-    entry = LandedFile(key=listed.key, name="/".join(parts[2:]) or parts[-1], path="", uri="", location=listed.key,
-                       source=source, day=date.min, size=listed.size, fingerprint=listed.fingerprint)
+    entry = LandedFile(
+        key=listed.key,
+        name="/".join(parts[2:]) or parts[-1],
+        path="",
+        uri="",
+        location=listed.key,
+        source=source,
+        day=date.min,
+        size=listed.size,
+        fingerprint=listed.fingerprint,
+    )
     return classify_name(entry, listed.problem).outcome == IGNORED

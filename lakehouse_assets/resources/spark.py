@@ -1,19 +1,22 @@
 """One lazily created SparkSession with Delta Lake, shared by every step of a run.
 
-Loading definitions never starts a JVM: the session is built the first time a step asks for it.
-With the in-process executor all steps of a run share this process, so `getOrCreate` hands every
-step the same session (a JVM start costs ~7 s here, more than most steps).
+`SparkResource` is dagster-pyspark's `LazyPySparkResource` with typed settings: loading definitions
+never starts a JVM, and the session is built the first time a step reads `spark_session` (or calls
+`get_session()`). With the in-process executor all steps of a run share this process, so
+`getOrCreate` hands every step the same session (a JVM start costs ~7 s here, more than most steps).
 """
 
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dagster import ConfigurableResource
-from pydantic import Field, PrivateAttr
+from dagster_pyspark import LazyPySparkResource
+from pydantic import Field, PrivateAttr, model_validator
 from pyspark.sql import SparkSession
 
 from lakehouse_assets.delta.spark_conf import session_conf
+from lakehouse_assets.internals.delta import set_hadoop_conf
 
 
 class S3AConnection(NamedTuple):
@@ -43,6 +46,18 @@ def bundled_hadoop_version() -> str:
 def s3a_packages() -> list[str]:
     # hadoop-aws pulls in the matching AWS SDK v2 bundle (software.amazon.awssdk:bundle) through Ivy.
     return [f"org.apache.hadoop:hadoop-aws:{bundled_hadoop_version()}"]
+
+
+def delta_package() -> str:
+    """The Maven coordinates of Delta's jar for the installed delta-spark and pyspark.
+
+    The rule of delta's `configure_spark_with_delta_pip`, which can only set them on a builder, and
+    dagster-pyspark builds its own builder from `spark_config`; a test compares the two.
+    """
+    import pyspark
+
+    spark_major_minor = ".".join(pyspark.__version__.split(".")[:2])
+    return f"io.delta:delta-spark_{spark_major_minor}_2.13:{version('delta-spark')}"
 
 
 def s3a_hadoop_conf(connection: S3AConnection) -> dict[str, str]:
@@ -78,47 +93,39 @@ S3_LOG_STORE_CONF: dict[str, str] = {
 }
 
 
-def build_spark_session(
-    master: str = "local[*]",
-    app_name: str = "lakehouse_assets",
-    shuffle_partitions: int = 4,
-    ui_enabled: bool = False,
-    driver_memory: str = "2g",
-    extra_conf: dict[str, str] | None = None,
-    s3: S3AConnection | None = None,
-) -> SparkSession:
-    """Get or create the process's Delta-enabled SparkSession.
+def spark_settings(
+    master: str,
+    app_name: str,
+    shuffle_partitions: int,
+    ui_enabled: bool,
+    driver_memory: str,
+    extra_conf: dict[str, str],
+    s3: S3AConnection | None,
+) -> dict[str, str]:
+    """Every setting the session starts with, except the S3 keys.
 
     Delta's jars come from Maven Central through `spark.jars.packages` (cached by Ivy under
-    ~/.ivy2.5.2), set by `configure_spark_with_delta_pip` to the version matching delta-spark.
-    With `s3`, hadoop-aws and the AWS SDK bundle join them (only then: the bundle is ~690 MB), and
-    S3A is configured for the connection; on an already running session (one per process) the S3A
-    settings are applied to its Hadoop configuration, since builder settings no longer take effect.
+    ~/.ivy2.5.2). With `s3`, hadoop-aws and the AWS SDK bundle join them (only then: the bundle is
+    ~690 MB), and S3A is configured for the connection.
     """
-    from delta import configure_spark_with_delta_pip
-
-    conf = session_conf(master, shuffle_partitions, ui_enabled, driver_memory)
-    hadoop_conf = s3a_hadoop_conf(s3) if s3 is not None else {}
+    conf = {"spark.master": master, "spark.app.name": app_name}
+    conf.update(session_conf(master, shuffle_partitions, ui_enabled, driver_memory))
+    conf["spark.jars.packages"] = ",".join([delta_package(), *(s3a_packages() if s3 is not None else [])])
     if s3 is not None:
         conf.update(S3_LOG_STORE_CONF)
-        conf.update({f"spark.hadoop.{key}": value for key, value in hadoop_conf.items()})
-    conf.update(extra_conf or {})
-
-    builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    packages = s3a_packages() if s3 is not None else None
-    session = configure_spark_with_delta_pip(builder, extra_packages=packages).getOrCreate()
-    session.sparkContext.setLogLevel("WARN")
-    if hadoop_conf:
-        live = session.sparkContext._jsc.hadoopConfiguration()
-        for key, value in hadoop_conf.items():
-            live.set(key, value)
-    return session
+        keyless = s3._replace(access_key_id=None, secret_access_key=None)
+        conf.update({f"spark.hadoop.{key}": value for key, value in s3a_hadoop_conf(keyless).items()})
+    conf.update(extra_conf)
+    return conf
 
 
-class SparkResource(ConfigurableResource):
-    """A Delta-enabled SparkSession, created on first use and reused for the rest of the process."""
+class SparkResource(LazyPySparkResource):
+    """A Delta-enabled SparkSession, created on first use and reused for the rest of the process.
+
+    dagster-pyspark's lazy resource builds the session from `spark_config`, which this class derives
+    from the typed fields below; reading the session then sets the S3 keys in the session's Hadoop
+    settings, so they never appear in `spark_config`, where the UI would show them.
+    """
 
     master: str = Field(default="local[*]", description="Spark master URL (LAKEHOUSE_SPARK_MASTER).")
     app_name: str = Field(default="lakehouse_assets", description="Spark application name.")
@@ -131,33 +138,102 @@ class SparkResource(ConfigurableResource):
     driver_memory: str = Field(
         default="2g", description="spark.driver.memory for the driver JVM (LAKEHOUSE_SPARK_DRIVER_MEMORY)."
     )
-    extra_conf: dict[str, str] = Field(
-        default_factory=dict, description="Any other Spark settings, applied last."
-    )
+    extra_conf: dict[str, str] = Field(default_factory=dict, description="Any other Spark settings, applied last.")
     s3_enabled: bool = Field(
         default=False, description="Load S3A (hadoop-aws + AWS SDK) and configure it: set when a root is on S3."
     )
     s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (AWS_ENDPOINT_URL); None for AWS.")
     s3_region: str = Field(default="us-east-1", description="S3 region (AWS_REGION).")
     s3_access_key_id: str | None = Field(default=None, description="S3 access key; set it through EnvVar.")
-    s3_secret_access_key: str | None = Field(default=None, repr=False, description="S3 secret key; set it through EnvVar.")
+    s3_secret_access_key: str | None = Field(
+        default=None, repr=False, description="S3 secret key; set it through EnvVar."
+    )
+    spark_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The settings the session starts with (dagster-pyspark's field), derived from the fields "
+        "above whenever the resource is built: set those, or extra_conf, not this. The S3 keys are not in it.",
+    )
 
-    _session: Any = PrivateAttr(default=None)
+    _hadoop_conf_set: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def _is_dagster_maintained(cls) -> bool:
+        # The UI marks library resources "Dagster maintained"; this subclass is the project's own.
+        return False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_spark_config(cls, data: Any) -> Any:
+        # Derived again each time Dagster rebuilds the resource from its config (at every run's
+        # start), so a typed field changed in the launchpad reaches the session too.
+        if not isinstance(data, dict):
+            return data
+        values = {
+            name: data.get(name, field.get_default(call_default_factory=True))
+            for name, field in cls.model_fields.items()
+            if name != "spark_config"
+        }
+        s3 = S3AConnection(values["s3_endpoint_url"], values["s3_region"]) if values["s3_enabled"] else None
+        settings = spark_settings(
+            values["master"],
+            values["app_name"],
+            values["shuffle_partitions"],
+            values["ui_enabled"],
+            values["driver_memory"],
+            values["extra_conf"],
+            s3,
+        )
+        return {**data, "spark_config": settings}
+
+    @property
+    def spark_session(self) -> SparkSession:
+        session = super().spark_session
+        if not self._hadoop_conf_set:
+            session.sparkContext.setLogLevel("WARN")
+            # Also on a session that was already running (one per process), where the builder's
+            # `spark.hadoop.*` settings no longer take effect.
+            connection = self.s3_connection()
+            if connection is not None:
+                set_hadoop_conf(session, s3a_hadoop_conf(connection))
+            self._hadoop_conf_set = True
+        return session
+
+    @property
+    def spark_context(self) -> Any:
+        return self.spark_session.sparkContext
 
     def get_session(self) -> SparkSession:
-        if self._session is None:
-            self._session = build_spark_session(
-                master=self.master,
-                app_name=self.app_name,
-                shuffle_partitions=self.shuffle_partitions,
-                ui_enabled=self.ui_enabled,
-                driver_memory=self.driver_memory,
-                extra_conf=self.extra_conf,
-                s3=self.s3_connection(),
-            )
-        return self._session
+        return self.spark_session
 
     def s3_connection(self) -> S3AConnection | None:
         if not self.s3_enabled:
             return None
         return S3AConnection(self.s3_endpoint_url, self.s3_region, self.s3_access_key_id, self.s3_secret_access_key)
+
+
+def build_spark_session(
+    master: str = "local[*]",
+    app_name: str = "lakehouse_assets",
+    shuffle_partitions: int = 4,
+    ui_enabled: bool = False,
+    driver_memory: str = "2g",
+    extra_conf: dict[str, str] | None = None,
+    s3: S3AConnection | None = None,
+) -> SparkSession:
+    """Get or create the process's Delta-enabled SparkSession, outside Dagster (tests, `lakehouse fetch-jars`),
+    through the same resource the runs use."""
+    connection = s3 if s3 is not None else S3AConnection()
+    resource = SparkResource(
+        master=master,
+        app_name=app_name,
+        shuffle_partitions=shuffle_partitions,
+        ui_enabled=ui_enabled,
+        driver_memory=driver_memory,
+        extra_conf=extra_conf or {},
+        s3_enabled=s3 is not None,
+        s3_endpoint_url=connection.endpoint_url,
+        s3_region=connection.region,
+        s3_access_key_id=connection.access_key_id,
+        s3_secret_access_key=connection.secret_access_key,
+    )
+    return resource.get_session()

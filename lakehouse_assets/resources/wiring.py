@@ -10,7 +10,8 @@ import sys
 from dagster import EnvVar
 
 from lakehouse_assets.resources.io_manager import DeltaIOManager
-from lakehouse_assets.resources.landing import LandingZone, LocalLandingZone, S3LandingZone
+from lakehouse_assets.resources.landing import LandingZone, LocalLandingZone
+from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.settings import Settings
 
@@ -26,8 +27,14 @@ def s3_credentials(settings: Settings, resolved: bool = False) -> dict:
 
 def build_landing_zone(settings: Settings, credentials: dict) -> LandingZone:
     if settings.landing_on_s3:
+        # Imported here: dagster-aws costs ~0.9 s to import, which a local landing zone need not pay.
+        from lakehouse_assets.resources.s3_landing import S3LandingZone
+
         return S3LandingZone.from_uri(
-            settings.landing_root, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region, **credentials
+            settings.landing_root,
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+            **{f"aws_{name}": value for name, value in credentials.items()},
         )
     return LocalLandingZone(root=settings.landing_root)
 
@@ -71,4 +78,5 @@ def build_resources(settings: Settings) -> dict:
         "spark": spark,
         "landing": build_landing_zone(settings, credentials),
         "io_manager": DeltaIOManager(root=settings.lakehouse_root, spark=spark),
+        "delta_tables": DeltaTableReader(root=settings.lakehouse_root, spark=spark),
     }

@@ -25,10 +25,10 @@ from pyspark.sql.types import ArrayType, BinaryType, MapType, StringType, Struct
 from lakehouse_assets.contracts import (
     CONTRACT_COLUMNS,
     CORRUPT_RECORD_COLUMN,
-    FILES_SCHEMA,
     INGEST_DATE_COLUMN,
     RESCUED_DATA_COLUMN,
     bronze_schema,
+    files_schema,
 )
 from lakehouse_assets.transforms import bronze_files
 from lakehouse_assets.transforms.bronze_files import (
@@ -295,7 +295,7 @@ def files_frame(spark: SparkSession, files: Sequence[LandedFile], run_id: str, i
          file.encoding, file.size, file.fingerprint, file.records, list(file.columns) or None, file.uri, ingested_at, run_id, file.day)
         for file in files
     ]
-    return spark.createDataFrame(rows, FILES_SCHEMA)
+    return spark.createDataFrame(rows, files_schema())
 
 
 def landed_json_keys(spark: SparkSession, paths: Sequence[str]) -> dict[str, set[str]]:

@@ -9,7 +9,7 @@ import pytest
 from deltalake import DeltaTable
 from playwright.sync_api import expect
 
-from lakehouse_assets.delta.timetravel import table_names
+from lakehouse_assets.tables import TABLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -54,7 +54,7 @@ def test_dashboard_draws_every_chart_with_data_and_the_gold_totals(dashboard, pa
     assert numbers["Net revenue"] == f"{round(sales['net_revenue'].astype(float).sum(), 2):,.2f}"
     assert re.fullmatch(r"\d+\.\d{2}%", numbers["Quarantine rate"]), numbers
     built = sum(1 for log in dashboard.root.glob("*/*/_delta_log"))
-    assert numbers["Tables"] == f"{built} of {len(table_names())}"
+    assert numbers["Tables"] == f"{built} of {len(TABLES)}"
     assert int(sales["orders"].sum()) > 0 and built > 0
 
     screenshot(page, "dashboard")

@@ -19,17 +19,13 @@ from dagster import (
 )
 from delta.tables import DeltaTable
 
-from lakehouse_assets.definitions import defs
-from lakehouse_assets.assets.bronze import bronze_assets
-from lakehouse_assets.assets.silver import silver_layer
-from lakehouse_assets.checks import bronze_checks, silver_checks
+from lakehouse_assets_tests.support import LAYERS, TEST_DEFS as defs
 from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
-from lakehouse_assets.orchestration.partitions import daily_partitions
-from lakehouse_assets_tests.support import customer, land_day, product, transaction
+from lakehouse_assets_tests.support import customer, land_day, product, range_tags, transaction
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 SPAN = "2024-01-01..2024-01-03"
-RANGE = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
+RANGE = range_tags(DAYS[0], DAYS[-1])
 RECONCILIATION = AssetCheckKey(AssetKey(["silver", "transactions"]), "reconciles_with_bronze")
 ROW_COUNT = AssetCheckKey(AssetKey(["bronze", "transactions"]), "records_landed_equal_rows_written")
 
@@ -72,8 +68,8 @@ def execution_statuses(instance: DagsterInstance, run_id: str, check: AssetCheck
 def daily_job_checks() -> dict[str, bool]:
     """Every check the daily job runs (all but the weekly and monthly ones), and whether it is daily-partitioned."""
     specs = [spec for definition in defs.asset_checks for spec in definition.check_specs]
-    return {spec.key.to_user_string(): spec.partitions_def == daily_partitions
-            for spec in specs if spec.partitions_def in (None, daily_partitions)}
+    return {spec.key.to_user_string(): spec.partitions_def == LAYERS.calendars.daily
+            for spec in specs if spec.partitions_def in (None, LAYERS.calendars.daily)}
 
 
 def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days_numbers(
@@ -132,7 +128,7 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
     land_three_days(landing_root)
     manifest = Path(landing_root) / "transactions" / DAYS[1] / "_manifest.json"
     manifest.write_text(json.dumps({"records": 5, "date": DAYS[1]}))
-    result = materialize([*bronze_assets, silver_layer, *bronze_checks, *silver_checks], resources=resources,
+    result = materialize([*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks], resources=resources,
                          instance=instance, tags=RANGE, raise_on_error=False)
 
     assert not result.success
@@ -153,10 +149,10 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
 
 def test_a_single_day_run_records_exactly_one_evaluation_per_check_for_that_day(resources, instance, landing_root):
     land_three_days(landing_root)
-    result = materialize([*bronze_assets, silver_layer, *bronze_checks, *silver_checks], resources=resources,
+    result = materialize([*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks], resources=resources,
                          instance=instance, partition_key=DAYS[0])
 
-    checks = [check.key.to_user_string() for definition in [*bronze_checks, *silver_checks] for check in definition.check_specs]
+    checks = [check.key.to_user_string() for definition in [*LAYERS.bronze_checks, *LAYERS.silver_checks] for check in definition.check_specs]
     assert len(checks) == 22
     assert stored_evaluations(instance, result.run_id) == sorted((check, DAYS[0], True) for check in checks)
     assert "evaluated_over" not in evaluation(instance, result.run_id, RECONCILIATION, DAYS[0]).metadata

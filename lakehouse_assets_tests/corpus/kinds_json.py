@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from lakehouse_assets_tests.corpus.model import DayLanding, loaded, multi_rule, rejected
+from lakehouse_assets_tests.corpus.model import DayLanding, loaded, multi_rule, rejected, typed_frame
 
 T, C, P = "transactions", "customers", "products"
 
@@ -21,17 +21,10 @@ def non_blank_lines(text: str) -> int:
     return sum(1 for text_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if text_line.strip())
 
 
-def _typed_frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(records)
-    frame["quantity"] = frame["quantity"].astype("int64")
-    frame["unit_price"] = frame["unit_price"].astype("float64")
-    return frame
-
-
 def pandas_outputs(land: DayLanding):
     files = []
     kind = "json_pandas_records_array"
-    land.write(T, "pandas-records.json", _typed_frame(land.txs(kind, 2)).to_json(orient="records"))
+    land.write(T, "pandas-records.json", typed_frame(land.txs(kind, 2)).to_json(orient="records"))
     files.append(
         loaded(
             T,
@@ -43,10 +36,10 @@ def pandas_outputs(land: DayLanding):
         )
     )
     kind = "json_pandas_records_lines"
-    land.write(T, "pandas-lines.jsonl", _typed_frame(land.txs(kind, 2)).to_json(orient="records", lines=True))
+    land.write(T, "pandas-lines.jsonl", typed_frame(land.txs(kind, 2)).to_json(orient="records", lines=True))
     files.append(loaded(T, "pandas-lines.jsonl", kind, "pandas to_json(orient='records', lines=True)", 2, silver=2))
     kind = "json_pandas_records_pretty"
-    land.write(T, "pandas-pretty.json", _typed_frame(land.txs(kind, 2)).to_json(orient="records", indent=2))
+    land.write(T, "pandas-pretty.json", typed_frame(land.txs(kind, 2)).to_json(orient="records", indent=2))
     files.append(
         loaded(
             T,
@@ -58,7 +51,7 @@ def pandas_outputs(land: DayLanding):
         )
     )
     kind = "json_pandas_columns_oneline"
-    land.write(T, "pandas-columns.json", _typed_frame(land.txs(kind, 2)).to_json())
+    land.write(T, "pandas-columns.json", typed_frame(land.txs(kind, 2)).to_json())
     every_value_nested = multi_rule(
         "transaction_id_well_formed",
         "customer_id_well_formed",
@@ -87,7 +80,7 @@ def pandas_outputs(land: DayLanding):
         )
     )
     kind = "json_pandas_columns_pretty"
-    text = _typed_frame(land.txs(kind, 2)).to_json(indent=2)
+    text = typed_frame(land.txs(kind, 2)).to_json(indent=2)
     land.write(T, "pandas-columns-pretty.json", text)
     files.append(
         rejected(
@@ -102,7 +95,7 @@ def pandas_outputs(land: DayLanding):
         )
     )
     kind = "json_pandas_epoch_ms"
-    frame = _typed_frame(land.txs(kind, 2))
+    frame = typed_frame(land.txs(kind, 2))
     frame["transaction_ts"] = pd.to_datetime(frame["transaction_ts"], utc=True)
     land.write(T, "pandas-epoch.jsonl", frame.to_json(orient="records", lines=True))
     files.append(
@@ -117,7 +110,7 @@ def pandas_outputs(land: DayLanding):
         )
     )
     kind = "json_pandas_iso_dates"
-    frame = _typed_frame(land.txs(kind, 2))
+    frame = typed_frame(land.txs(kind, 2))
     frame["transaction_ts"] = pd.to_datetime(frame["transaction_ts"], utc=True)
     land.write(T, "pandas-iso.jsonl", frame.to_json(orient="records", lines=True, date_format="iso"))
     files.append(

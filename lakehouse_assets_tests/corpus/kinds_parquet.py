@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lakehouse_assets_tests.corpus.model import DayLanding, contract, csv_text, ignored, loaded, rejected
+from lakehouse_assets_tests.corpus.model import DayLanding, contract, csv_text, ignored, loaded, rejected, typed_frame
 
 T, C, P = "transactions", "customers", "products"
 TX = contract(T)
@@ -37,13 +37,6 @@ def with_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
     return table.append_column(name, values)
 
 
-def _frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(records)
-    frame["quantity"] = frame["quantity"].astype("int64")
-    frame["unit_price"] = frame["unit_price"].astype("float64")
-    return frame
-
-
 def _ts(land: DayLanding) -> datetime:
     return datetime.fromisoformat(f"{land.day}T12:00:00")
 
@@ -51,7 +44,7 @@ def _ts(land: DayLanding) -> datetime:
 def pandas_files(land: DayLanding):
     files = []
     kind = "parquet_pandas_nanos"
-    frame = _frame(land.txs(kind, 2))
+    frame = typed_frame(land.txs(kind, 2))
     frame["transaction_ts"] = pd.to_datetime(frame["transaction_ts"], utc=True)
     land.write(T, "pandas-nanos.parquet", frame_bytes(frame))
     files.append(
@@ -113,7 +106,7 @@ def pandas_files(land: DayLanding):
         )
     )
     kind = "parquet_pandas_float_nan"
-    frame = _frame(land.txs(kind, 2))
+    frame = typed_frame(land.txs(kind, 2))
     frame["unit_price"] = [100.0, float("nan")]
     land.write(T, "pandas-float-nan.parquet", frame_bytes(frame, index=False))
     files.append(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from lakehouse_assets.contracts import CONTRACT_COLUMNS
 from lakehouse_assets_tests.support import customer, product, transaction
 
@@ -194,3 +196,12 @@ def contract(source: str) -> list[str]:
 def gzip_bytes(data: bytes) -> bytes:
     """Deterministic gzip (no name, mtime 0)."""
     return gzip.compress(data, mtime=0)
+
+
+def typed_frame(records: list[dict]) -> pd.DataFrame:
+    """Transaction records as a pandas user holds them: quantity int64 and unit_price float64, so what
+    pandas writes from them carries numbers where the contract's text would be."""
+    frame = pd.DataFrame(records)
+    frame["quantity"] = frame["quantity"].astype("int64")
+    frame["unit_price"] = frame["unit_price"].astype("float64")
+    return frame

@@ -19,9 +19,9 @@ from pyspark.sql import functions as F
 
 from lakehouse_assets.resources.io_manager import DeltaSchemaConflictError, MissingUpstreamError
 from lakehouse_assets.resources.spark import SparkResource
+from lakehouse_assets_tests.support import range_tags
 
 days = DailyPartitionsDefinition(start_date="2024-01-01")
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 class EventsConfig(Config):
@@ -73,7 +73,7 @@ def all_events_count(events: DataFrame) -> DataFrame:
 
 
 def _run(resources, instance, *assets, partition=None, start=None, end=None, config=None, **kwargs):
-    tags = {RANGE_START: start, RANGE_END: end} if start else None
+    tags = range_tags(start, end) if start else None
     run_config = {"ops": {"test__events": {"config": config}}} if config else None
     return materialize(
         list(assets), resources=resources, instance=instance, partition_key=partition,
@@ -189,8 +189,15 @@ def test_rows_outside_the_partition_are_refused(spark, resources, instance, tabl
     def misdated_events(spark: SparkResource) -> DataFrame:
         return spark.get_session().createDataFrame([(date(2024, 2, 1), 0, 1)], "day date, n int, value long")
 
-    with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01"):
+    # A new table's first write refuses them itself (Delta checks replaceWhere only on existing tables)...
+    with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"):
         materialize([misdated_events], resources=resources, instance=instance, partition_key="2024-01-01")
+    assert _table(spark, table_root).count() == 0
+    # ...and on an existing table Delta's check does, leaving the table as it was.
+    _run(resources, instance, events, partition="2024-01-02")
+    with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"):
+        materialize([misdated_events], resources=resources, instance=instance, partition_key="2024-01-01")
+    assert _rows(_table(spark, table_root).groupBy("day").count()) == [(date(2024, 1, 2), 3)]
 
 
 def test_a_widened_type_is_applied_in_place_and_reported(spark, resources, instance, table_root):

@@ -7,12 +7,21 @@ be read is set aside in the ledger with its reason, and the run goes on with eve
 
 from datetime import date, datetime, timezone
 
-from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition, BackfillPolicy, MetadataValue, Output, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    AssetsDefinition,
+    BackfillPolicy,
+    MetadataValue,
+    Output,
+    PartitionsDefinition,
+    multi_asset,
+)
 
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import BUSINESS_KEYS, INGEST_DATE_COLUMN, SOURCES, files_table
-from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms import bronze_files
@@ -66,7 +75,7 @@ def _ledger_metadata(files: list[LandedFile]) -> dict:
     }
 
 
-def build_bronze_asset(source: str) -> AssetsDefinition:
+def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefinition:
     table_key, ledger_key = bronze_keys(source)
 
     @multi_asset(
@@ -93,7 +102,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
                 **presentation(BRONZE, read_drop, bronze_files),
             ),
         },
-        partitions_def=daily_partitions,
+        partitions_def=daily,
         backfill_policy=BackfillPolicy.single_run(),
         can_subset=False,
     )
@@ -118,4 +127,5 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
     return bronze_source
 
 
-bronze_assets: list[AssetsDefinition] = [build_bronze_asset(source) for source in SOURCES]
+def build_bronze_assets(daily: PartitionsDefinition) -> list[AssetsDefinition]:
+    return [build_bronze_asset(source, daily) for source in SOURCES]

@@ -6,7 +6,17 @@ against the customers and products of the same run, and each bronze slice is par
 evaluated once (persisted) instead of once per table written.
 """
 
-from dagster import AssetExecutionContext, AssetIn, AssetKey, AssetOut, BackfillPolicy, Output, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetOut,
+    AssetsDefinition,
+    BackfillPolicy,
+    Output,
+    PartitionsDefinition,
+    multi_asset,
+)
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -14,11 +24,12 @@ from lakehouse_assets.orchestration.automation import SILVER_AUTOMATION
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import BRONZE, SILVER
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
-from lakehouse_assets.orchestration.partitions import daily_partitions
 from lakehouse_assets.rules import RULES
 from lakehouse_assets import rules as rules_module
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
 from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, SPECS, evaluate_source, raise_on_fatal, split
+from lakehouse_assets.resources.reader import DeltaTableReader
+from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
 from lakehouse_assets.transforms.silver.quality import intake_counts
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
@@ -27,7 +38,6 @@ BRONZE_KEYS: dict[str, AssetKey] = {source: AssetKey([BRONZE, source]) for sourc
 
 # Silver's four tables come from one step; any of these modules changing changes all four.
 SILVER_MODULES = (pipeline, typed, parsing, standardize, quality, dedupe, rules_module)
-SILVER_TABLE_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 
 GRAINS = {
     TRANSACTIONS: "Cleaned transactions, one row per transaction_id (counted once across all days).",
@@ -44,72 +54,74 @@ def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
         metadata={
             "partition_expr": INGEST_DATE_COLUMN,
             "business_key": business_key,
-            # Consumers outside the lakehouse read what changed between versions instead of
-            # re-reading whole tables (README: "Time travel, restore and change data feed").
-            "delta_table_properties": SILVER_TABLE_PROPERTIES,
+            "delta_table_properties": LAYER_TABLE_PROPERTIES[SILVER],
         },
         **presentation(SILVER, *SILVER_MODULES),
         automation_condition=SILVER_AUTOMATION,
     )
 
 
-@multi_asset(
-    outs={
-        **{source: _out(SILVER_KEYS[source], GRAINS[source], ", ".join(SPECS[source].identity_keys)) for source in SOURCES},
-        "quarantine": _out(
-            QUARANTINE_KEY,
-            "Rejected records of every source, one row per bronze record that did not reach silver: "
-            "disposition 'quarantined' (failed rules listed, with a reason) or 'duplicate'.",
-            "source, business_key",
-        ),
-    },
-    ins={f"bronze_{source}": AssetIn(key=BRONZE_KEYS[source]) for source in SOURCES},
-    internal_asset_deps={
-        CUSTOMERS: {BRONZE_KEYS[CUSTOMERS]},
-        PRODUCTS: {BRONZE_KEYS[PRODUCTS]},
-        TRANSACTIONS: {BRONZE_KEYS[TRANSACTIONS], SILVER_KEYS[CUSTOMERS], SILVER_KEYS[PRODUCTS]},
-        "quarantine": set(BRONZE_KEYS.values()),
-    },
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    can_subset=False,
-    required_resource_keys={"io_manager"},
-)
-def silver_layer(
-    context: AssetExecutionContext,
-    bronze_transactions: DataFrame,
-    bronze_customers: DataFrame,
-    bronze_products: DataFrame,
-):
-    tables = context.resources.io_manager
-    window_start = context.partition_time_window.start.date().isoformat()
-    bronze = {TRANSACTIONS: bronze_transactions, CUSTOMERS: bronze_customers, PRODUCTS: bronze_products}
-    persisted: list[DataFrame] = []
-    quarantine: list[DataFrame] = []
-    rows_in_total = 0
-    # Dimensions first: transactions are checked against the customers and products they name,
-    # read back whole after this run's slice is written (later partitions count too).
-    for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
-        references = {}
-        if source == TRANSACTIONS:
-            references = {"customers": tables.read_table(SILVER_KEYS[CUSTOMERS]), "products": tables.read_table(SILVER_KEYS[PRODUCTS])}
-        evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
-        persisted.append(evaluated)
-        raise_on_fatal(evaluated, source, RULES[source])
-        existing = tables.read_table(SILVER_KEYS[source])
-        earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
-        result = split(evaluated, source, earlier)
-        quarantine.append(result.quarantine)
-        # Counted on the persisted frame (one memory scan for both), so the UI can plot rows in and
-        # the rule-quarantine rate per materialization next to the rows the IO manager wrote.
-        rows_in, rejected = intake_counts(evaluated, RULES[source])
-        rows_in_total += rows_in
-        yield Output(result.silver, output_name=source, metadata={
-            "rows_in": rows_in,
-            "rows_quarantined": rejected,
-            "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
-        })
-    yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine",
-                 metadata={"bronze_rows_in": rows_in_total})
-    for frame in persisted:
-        frame.unpersist()
+def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
+    """Silver's one step, over the daily calendar its bronze inputs share."""
+
+    @multi_asset(
+        outs={
+            **{source: _out(SILVER_KEYS[source], GRAINS[source], ", ".join(SPECS[source].identity_keys)) for source in SOURCES},
+            "quarantine": _out(
+                QUARANTINE_KEY,
+                "Rejected records of every source, one row per bronze record that did not reach silver: "
+                "disposition 'quarantined' (failed rules listed, with a reason) or 'duplicate'.",
+                "source, business_key",
+            ),
+        },
+        ins={f"bronze_{source}": AssetIn(key=BRONZE_KEYS[source]) for source in SOURCES},
+        internal_asset_deps={
+            CUSTOMERS: {BRONZE_KEYS[CUSTOMERS]},
+            PRODUCTS: {BRONZE_KEYS[PRODUCTS]},
+            TRANSACTIONS: {BRONZE_KEYS[TRANSACTIONS], SILVER_KEYS[CUSTOMERS], SILVER_KEYS[PRODUCTS]},
+            "quarantine": set(BRONZE_KEYS.values()),
+        },
+        partitions_def=daily,
+        backfill_policy=BackfillPolicy.single_run(),
+        can_subset=False,
+    )
+    def silver_layer(
+        context: AssetExecutionContext,
+        bronze_transactions: DataFrame,
+        bronze_customers: DataFrame,
+        bronze_products: DataFrame,
+        delta_tables: DeltaTableReader,
+    ):
+        window_start = context.partition_time_window.start.date().isoformat()
+        bronze = {TRANSACTIONS: bronze_transactions, CUSTOMERS: bronze_customers, PRODUCTS: bronze_products}
+        persisted: list[DataFrame] = []
+        quarantine: list[DataFrame] = []
+        rows_in_total = 0
+        # Dimensions first: transactions are checked against the customers and products they name,
+        # read back whole after this run's slice is written (later partitions count too).
+        for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
+            references = {}
+            if source == TRANSACTIONS:
+                references = {"customers": delta_tables.read(SILVER_KEYS[CUSTOMERS]), "products": delta_tables.read(SILVER_KEYS[PRODUCTS])}
+            evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
+            persisted.append(evaluated)
+            raise_on_fatal(evaluated, source, RULES[source])
+            existing = delta_tables.read(SILVER_KEYS[source])
+            earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
+            result = split(evaluated, source, earlier)
+            quarantine.append(result.quarantine)
+            # Counted on the persisted frame (one memory scan for both), so the UI can plot rows in and
+            # the rule-quarantine rate per materialization next to the rows the IO manager wrote.
+            rows_in, rejected = intake_counts(evaluated, RULES[source])
+            rows_in_total += rows_in
+            yield Output(result.silver, output_name=source, metadata={
+                "rows_in": rows_in,
+                "rows_quarantined": rejected,
+                "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
+            })
+        yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine",
+                     metadata={"bronze_rows_in": rows_in_total})
+        for frame in persisted:
+            frame.unpersist()
+
+    return silver_layer

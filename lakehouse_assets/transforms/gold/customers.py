@@ -8,6 +8,8 @@ from lakehouse_assets.transforms.silver.parsing import AMOUNT_TYPE
 
 TRACKED = ("first_name", "last_name", "email", "phone", "country", "city", "loyalty_tier")
 SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost")
+# Recency, frequency and monetary value are measured over the sales of this many days to the as-of date.
+RFM_WINDOW_DAYS = 90
 
 
 def dim_customers(versions: DataFrame) -> DataFrame:

@@ -10,12 +10,10 @@ import pytest
 from dagster import materialize
 from pyspark.sql import functions as F
 
-from lakehouse_assets.assets.bronze import bronze_assets
-from lakehouse_assets.checks import bronze_checks
 from lakehouse_assets.contracts import CONTRACT_COLUMNS, bronze_schema
 from lakehouse_assets import cli
 from lakehouse_assets.assets.bronze.sources import bronze_keys
-from lakehouse_assets.settings import get_settings
+from lakehouse_assets_tests.support import LAYERS, check_results, range_tags, spark_conf_restored
 
 COLUMNS = CONTRACT_COLUMNS["transactions"]
 GOOD = ["T1", "C1", "P1", "2", "9.99", "USD", "paypal", "online", "completed", "2024-01-01T10:00:00Z"]
@@ -31,6 +29,9 @@ JSON_TEXT = (
     + json.dumps({**dict(zip(COLUMNS, GOOD)), "transaction_id": "T5", "promo_code": "X1"}) + "\n"
     + '{"transaction_id": "T6", "quant\n'
 )
+LANDED = ("bronze/transactions", "records_landed_equal_rows_written")
+CONTRACT = ("bronze/transactions", "contract_columns_present")
+REJECTED = ("bronze/transactions_files", "no_rejected_files")
 
 
 def land(root: Path, day: str = "2024-01-01", manifest_records: int | None = 6) -> Path:
@@ -48,9 +49,9 @@ def land(root: Path, day: str = "2024-01-01", manifest_records: int | None = 6) 
 
 
 def run_bronze(resources, instance, partition=None, start=None, end=None, raise_on_error=True):
-    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end} if start else None
+    tags = range_tags(start, end) if start else None
     return materialize(
-        [*bronze_assets, *bronze_checks],
+        [*LAYERS.bronze, *LAYERS.bronze_checks],
         selection=bronze_keys("transactions"),
         resources=resources,
         instance=instance,
@@ -58,10 +59,6 @@ def run_bronze(resources, instance, partition=None, start=None, end=None, raise_
         tags=tags,
         raise_on_error=raise_on_error,
     )
-
-
-def checks_by_name(result):
-    return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
 def bronze_table(spark, table_root):
@@ -93,13 +90,13 @@ def test_every_landed_record_reaches_bronze_malformed_ones_included(spark, resou
     assert [tuple(r) for r in lineage] == [("transactions", result.run_id, date(2024, 1, 1))]
     assert table.where(F.col("_ingested_at").isNull()).count() == 0
 
-    checks = checks_by_name(result)
-    landed = checks["records_landed_equal_rows_written"]
+    checks = check_results(result)
+    landed = checks[LANDED]
     assert landed.passed
     assert {k: landed.metadata[k].value for k in ("records_landed", "rows_written", "corrupt_records", "rescued_records", "files")} == {
         "records_landed": 7, "rows_written": 7, "corrupt_records": 2, "rescued_records": 2, "files": 3,  # empty.csv holds no record and is not read
     }
-    contract = checks["contract_columns_present"]
+    contract = checks[CONTRACT]
     assert contract.passed and contract.metadata["files_checked"].value == 3
 
 
@@ -119,7 +116,7 @@ def test_a_range_run_ingests_every_day_into_its_own_slice(spark, resources, inst
 
     counts = {r._ingest_date: r["count"] for r in bronze_table(spark, table_root).groupBy("_ingest_date").count().collect()}
     assert counts == {date(2024, 1, 1): 7, date(2024, 1, 3): 7}
-    assert checks_by_name(result)["records_landed_equal_rows_written"].metadata["records_landed"].value == 14
+    assert check_results(result)[LANDED].metadata["records_landed"].value == 14
 
 
 def test_a_file_missing_a_contract_column_warns_without_blocking(resources, instance, landing_root):
@@ -128,10 +125,10 @@ def test_a_file_missing_a_contract_column_warns_without_blocking(resources, inst
     (folder / "narrow.csv").write_text("transaction_id,customer_id\nT1,C1\n")
     result = run_bronze(resources, instance, partition="2024-01-01", raise_on_error=False)
 
-    contract = checks_by_name(result)["contract_columns_present"]
+    contract = check_results(result)[CONTRACT]
     assert result.success and not contract.passed and contract.severity.value == "WARN"
     assert contract.metadata["missing_columns_by_file"].value == {"narrow.csv": sorted(set(COLUMNS) - {"transaction_id", "customer_id"})}
-    assert checks_by_name(result)["records_landed_equal_rows_written"].passed
+    assert check_results(result)[LANDED].passed
 
 
 def test_a_manifest_promising_more_records_than_landed_fails_the_count_check(resources, instance, landing_root):
@@ -139,7 +136,7 @@ def test_a_manifest_promising_more_records_than_landed_fails_the_count_check(res
     (folder / "_manifest.json").write_text(json.dumps({"records": 9, "date": "2024-01-01"}))
     result = run_bronze(resources, instance, partition="2024-01-01", raise_on_error=False)
 
-    landed = checks_by_name(result)["records_landed_equal_rows_written"]
+    landed = check_results(result)[LANDED]
     assert not landed.passed
     assert landed.metadata["manifest_mismatches"].value == {"2024-01-01": {"manifest": 9, "files": 7}}
 
@@ -160,15 +157,13 @@ def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(
         "empty.csv": ("ignored", "empty_file"), ".partial.csv": ("ignored", "bookkeeping_name"),
         "_manifest.json": ("ignored", "bookkeeping_name"),
     }
-    rejected = checks_by_name(result)["no_rejected_files"]
+    rejected = check_results(result)[REJECTED]
     assert not rejected.passed and rejected.metadata["files_rejected"].value == 1
 
     # `lakehouse rejected` lists it for its day, with the reason and the message; another day has none.
     monkeypatch.setenv("LAKEHOUSE_ROOT", table_root)
     monkeypatch.setenv("LAKEHOUSE_LANDING_ROOT", landing_root)
-    saved = {key: spark.conf.get(key) for key in ("spark.sql.shuffle.partitions", "spark.databricks.delta.snapshotPartitions")}
-    get_settings.cache_clear()
-    try:
+    with spark_conf_restored(spark):
         assert cli.main(["rejected", "--day", "2024-01-01"]) == 0
         out, err = capsys.readouterr()
         assert out.splitlines() == [
@@ -176,10 +171,6 @@ def test_an_unsupported_file_is_set_aside_with_its_reason_and_the_rest_loads(
         ] and "1 file(s) set aside" in err
         assert cli.main(["rejected", "--day", "2024-01-02"]) == 0 and capsys.readouterr().out == ""
         assert cli.main(["rejected", "--day", "Jan 1"]) == 2 and "use YYYY-MM-DD" in capsys.readouterr().err
-    finally:
-        get_settings.cache_clear()
-        for key, value in saved.items():
-            spark.conf.set(key, value)
 
 
 def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark, resources, instance, landing_root, table_root):
@@ -189,8 +180,8 @@ def test_generated_dirty_drops_land_completely_in_all_three_bronze_tables(spark,
         GeneratorConfig(landing_root=Path(landing_root), days=2, transactions_per_day=400, customers=60, products=15, dirty_rate=0.1)
     )
     result = materialize(
-        [*bronze_assets, *bronze_checks], resources=resources, instance=instance,
-        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"},
+        [*LAYERS.bronze, *LAYERS.bronze_checks], resources=resources, instance=instance,
+        tags=range_tags("2024-01-01", "2024-01-02"),
     )
 
     # 9 checks over the range, and each of them again on each of the 2 days.

@@ -6,14 +6,19 @@ from decimal import Decimal
 
 from dagster import AssetSelection, materialize
 
-from lakehouse_assets.definitions import defs
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
-from lakehouse_assets_tests.support import customer, land_day, product, transaction
+from lakehouse_assets_tests.lineage import READS, RecordingIOManager, RecordingReader, graph_edges
+from lakehouse_assets_tests.support import check_results, customer, land_day, product, range_tags, transaction
 
-RANGE = {"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"}
+RANGE = range_tags("2024-01-01", "2024-01-02")
 
 
 def test_a_week_flows_to_gold_with_late_sales_on_their_business_date(spark, resources, instance, landing_root, table_root):
+    # Every table a step or check reads is recorded, to compare with the edges of the UI's graph.
+    resources = {**resources, "io_manager": RecordingIOManager(root=table_root, spark=resources["spark"]),
+                 "delta_tables": RecordingReader(root=table_root, spark=resources["spark"])}
+    READS.clear()
     land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")],
              [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", status="refunded")])
     land_day(landing_root, "2024-01-02", transactions=[transaction("T3", "2024-01-01"), transaction("T4", "2024-01-02")])
@@ -21,7 +26,7 @@ def test_a_week_flows_to_gold_with_late_sales_on_their_business_date(spark, reso
     daily_selection = AssetSelection.all() - WEEKLY - MONTHLY
     result = materialize(assets, resources=resources, instance=instance, tags=RANGE, selection=daily_selection)
 
-    evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    evaluations = check_results(result)
     assert all(e.passed for e in evaluations.values()), [k for k, e in evaluations.items() if not e.passed]
     assert ("gold/daily_sales_summary", "matches_silver") in evaluations
     summary = spark.read.format("delta").load(f"{table_root}/gold/daily_sales_summary")
@@ -55,3 +60,22 @@ def test_a_week_flows_to_gold_with_late_sales_on_their_business_date(spark, reso
     materialize(assets, resources=resources, instance=instance, partition_key="2024-01-01", selection=WEEKLY)
     after = {name: sorted(map(tuple, spark.read.format("delta").load(f"{table_root}/gold/{name}").collect())) for name in gold_tables}
     assert after == before
+
+    # The UI's graph has an edge for every table any step or check of these runs read.
+    edges = graph_edges(defs)
+    unseen = sorted((op, key.to_user_string()) for op, key in READS if key not in edges[op])
+    assert unseen == []
+    read = {(op, key.to_user_string()) for op, key in READS}
+    # Among them the reads that used to bypass the graph: checks comparing with silver or the daily summary,
+    # silver's history and references (through the reader), and the referential check's dimensions.
+    assert {
+        ("gold__daily_sales_summary_matches_silver", "silver/transactions"),
+        ("gold__dim_products_fact_keys_resolve", "silver/transactions"),
+        ("gold__dim_customers_fact_keys_resolve", "silver/transactions"),
+        ("gold__weekly_sales_summary_equals_sum_of_days", "gold/daily_sales_summary"),
+        ("silver__transactions_references_resolve", "silver/customers"),
+        ("silver__transactions_references_resolve", "silver/products"),
+        ("silver_layer", "silver/customers"),
+        ("silver_layer", "silver/transactions"),
+        ("silver__transactions_business_key_unique", "silver/transactions"),
+    } <= read, sorted(read)

@@ -16,12 +16,11 @@ from dagster import (
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.assets.bronze import bronze_assets
-from lakehouse_assets.assets.silver import SILVER_KEYS, silver_layer
-from lakehouse_assets.checks import bronze_checks, silver_checks
-from lakehouse_assets_tests.support import customer, land_day, product, transaction
+from lakehouse_assets.assets.silver import SILVER_KEYS
+from lakehouse_assets.checks import build_silver_checks
+from lakehouse_assets_tests.support import LAYERS, check_results, customer, land_day, product, transaction
 
-ALL = [*bronze_assets, silver_layer, *bronze_checks, *silver_checks]
+ALL = [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks]
 # Most runs here only need the tables; checks are selected where a test is about them.
 TABLES_ONLY = AssetSelection.groups("bronze", "silver") - AssetSelection.all_asset_checks()
 SILVER_CHECKS = AssetSelection.checks_for_assets(*SILVER_KEYS.values())
@@ -47,10 +46,6 @@ def rows(df, *columns):
     return sorted(tuple(r) for r in df.select(*columns).collect())
 
 
-def checks(result):
-    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
-
-
 def test_rematerializing_a_silver_partition_gives_identical_silver_and_quarantine(spark, resources, instance, landing_root, table_root):
     land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")],
              [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C404"), transaction("T1", "2024-01-01")])
@@ -62,7 +57,7 @@ def test_rematerializing_a_silver_partition_gives_identical_silver_and_quarantin
     assert rows(table(spark, table_root, "quarantine"), "business_key", "disposition", "failed_rules") == [
         ("T1", "duplicate", ["duplicate"]), ("T2", "quarantined", ["customer_known"])
     ]
-    reconciliation = checks(result)[("silver/transactions", "reconciles_with_bronze")]
+    reconciliation = check_results(result)[("silver/transactions", "reconciles_with_bronze")]
     assert reconciliation.passed
     assert {k: reconciliation.metadata[k].value for k in ("bronze_rows", "silver_rows", "quarantined_rows", "duplicates_dropped")} == {
         "bronze_rows": 3, "silver_rows": 1, "quarantined_rows": 1, "duplicates_dropped": 1
@@ -82,7 +77,7 @@ def test_a_transaction_landing_on_two_days_is_counted_once(spark, resources, ins
     assert rows(table(spark, table_root, "quarantine"), "business_key", "disposition", "reason", "_ingest_date") == [
         ("T1", "duplicate", "transaction_id=T1 is already in silver (landed 2024-01-01)", date(2024, 1, 2))
     ]
-    assert checks(result)[("silver/transactions", "business_key_unique")].passed
+    assert check_results(result)[("silver/transactions", "business_key_unique")].passed
 
 
 def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark, resources, instance, landing_root, table_root):
@@ -101,7 +96,7 @@ def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark
 
 def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_downstream(resources, instance, landing_root):
     @asset(key=["gold", "probe"], group_name="gold", deps=[AssetKey(["silver", "transactions"])],
-           partitions_def=silver_layer.partitions_def, backfill_policy=BackfillPolicy.single_run())
+           partitions_def=LAYERS.calendars.daily, backfill_policy=BackfillPolicy.single_run())
     def downstream_probe() -> None:
         raise AssertionError("must not run after a failed blocking check")
 
@@ -112,7 +107,7 @@ def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_dow
     result = run(resources, instance, "2024-01-01", assets=[*ALL, downstream_probe], raise_on_error=False,
                  selection=AssetSelection.groups("bronze", "silver", "gold"))
 
-    uniqueness = checks(result)[("silver/transactions", "business_key_unique")]
+    uniqueness = check_results(result)[("silver/transactions", "business_key_unique")]
     assert not uniqueness.passed
     assert uniqueness.metadata["repeated_keys"].value == 1
     assert uniqueness.metadata["examples"].value == [{"transaction_id": "T1", "count": "2"}]
@@ -125,9 +120,10 @@ def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_dow
 def test_each_check_fails_on_data_crafted_to_violate_it(spark, resources, instance, landing_root, table_root, monkeypatch):
     land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01"), customer("C2", "2024-01-01")], [product("P1", "2024-01-01")],
              [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C2"), transaction("T3", "2024-01-01", customer_id="C9")])
-    monkeypatch.setattr("lakehouse_assets.checks.silver.get_settings", lambda: type("S", (), {"quarantine_rate_threshold": 0.2})())
-    result = run(resources, instance, "2024-01-01", selection=AssetSelection.groups("bronze", "silver"))
-    found = checks(result)
+    strict = [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks,
+              *build_silver_checks(LAYERS.calendars.daily, quarantine_rate_threshold=0.2)]
+    result = run(resources, instance, "2024-01-01", selection=AssetSelection.groups("bronze", "silver"), assets=strict)
+    found = check_results(result)
     rates = found.pop(("silver/transactions", "rule_failure_rates"))
     assert all(e.passed for e in found.values())
     # 1 of 3 transactions quarantined: above the 20% threshold, a warning that blocks nothing.
@@ -140,7 +136,7 @@ def test_each_check_fails_on_data_crafted_to_violate_it(spark, resources, instan
     DeltaTable.forPath(spark, f"{silver}/quarantine").delete("business_key = 'T3'")
     spark.read.format("delta").load(f"{silver}/products").write.format("delta").mode("append").save(f"{silver}/products")
     result = run(resources, instance, "2024-01-01", selection=SILVER_CHECKS, raise_on_error=False)
-    found = checks(result)
+    found = check_results(result)
 
     schema = found[("silver/transactions", "pandera_schema")]
     assert not schema.passed

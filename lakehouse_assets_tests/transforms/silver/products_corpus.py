@@ -1,4 +1,4 @@
-"""Silver products from a bad-input corpus: one bronze frame, one run, the exact outcome of each row.
+"""The products bad-input corpus: hand-written cases plus version and duplicate rows, landed as one frame.
 
 Landing day 2024-01-02 (a few version rows landed on 2024-01-01). Products are versioned like
 customers: one silver row per (product_id, updated_at).
@@ -7,18 +7,10 @@ customers: one silver row per (product_id, updated_at).
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
+from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse_assets.contracts import PRODUCTS
-from lakehouse_assets_tests.transforms.silver.support import (
-    Kept,
-    Outcome,
-    assert_case,
-    bronze_row,
-    kept,
-    rejected,
-    run_silver,
-)
+from lakehouse_assets_tests.transforms.silver.support import bronze_row, kept, rejected
 
 PROMO = '{"referrer":"newsletter"}'
 TRUE_TEXTS = ("yes", "1", "TRUE", " True ", "t", "Y")
@@ -80,6 +72,8 @@ DEDUPE_ROWS = [
     bronze_row(PRODUCTS, "dup-versions-day2", product_id="P-VERSIONS", is_active="false", updated_at="2024-01-02T08:00:00Z"),
     bronze_row(PRODUCTS, "dup-in-silver", product_id="P-KNOWN", updated_at="2024-01-01T07:00:00Z"),
 ]
+# Silver rows of partitions before the run's window.
+EARLIER = [("P-KNOWN", datetime(2024, 1, 1, 7, 0, 0), date(2023, 12, 31))]
 DEDUPE_OUTCOMES = {
     "dup-sameday-a-0800": ("duplicate", "older version of product_id=P-SAMEDAY; a newer one landed the same day"),
     "dup-sameday-b-0900": ("silver", None),
@@ -90,39 +84,15 @@ DEDUPE_OUTCOMES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcome(spark) -> Outcome:
-    rows = [case.bronze(PRODUCTS) for case in CASES] + DEDUPE_ROWS
-    earlier = spark.createDataFrame([("P-KNOWN", datetime(2024, 1, 1, 7, 0, 0), date(2023, 12, 31))],
-                                    "product_id string, updated_at timestamp, _ingest_date date")
-    return run_silver(spark, PRODUCTS, rows, earlier=earlier)
+def bronze_rows() -> list[dict]:
+    return [case.bronze(PRODUCTS) for case in CASES] + DEDUPE_ROWS
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_case_outcome(outcome: Outcome, case):
-    assert_case(outcome, PRODUCTS, case)
+def earlier_frame(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(EARLIER, "product_id string, updated_at timestamp, _ingest_date date")
 
 
-def test_reconciliation(outcome: Outcome):
-    kept_cases = sum(1 for case in CASES if isinstance(case.expected, Kept))
-    buckets = [bucket for bucket, _ in DEDUPE_OUTCOMES.values()]
-    assert outcome.counts == {
-        "silver": kept_cases + buckets.count("silver"),
-        "quarantined": len(CASES) - kept_cases,
-        "duplicate": buckets.count("duplicate"),
-    }
-
-
-@pytest.mark.parametrize("case", list(DEDUPE_OUTCOMES), ids=str)
-def test_versions_and_duplicates(outcome: Outcome, case: str):
-    bucket, reason = DEDUPE_OUTCOMES[case]
-    source_row = next(row for row in DEDUPE_ROWS if row["_source_file"] == case)
-    if bucket == "silver":
-        row = outcome.kept(case)
-        landed = (source_row["product_id"], Decimal(source_row["unit_price"]), source_row["is_active"] == "true")
-        assert (row["product_id"], row["unit_price"], row["is_active"]) == landed
-        return
-    row = outcome.rejected(case)
-    assert (row["disposition"], row["failed_rules"], row["reason"], row["business_key"]) == (
-        "duplicate", ["duplicate"], reason, source_row["product_id"]
-    )
+def kept_version(landed: dict) -> dict:
+    """What silver must hold of a version row that is kept, from the bronze row that landed it."""
+    return {"product_id": landed["product_id"], "unit_price": Decimal(landed["unit_price"]),
+            "is_active": landed["is_active"] == "true"}
