@@ -38,6 +38,8 @@ setup(
         # the dashboard's and the benchmark's packages, so their tests and smoke run too.
         "dev": [
             "pytest>=8",
+            # Lint and format check, run by .ci/run before the tests (settings in pyproject.toml).
+            "ruff==0.14.14",
             "deltalake==1.6.6",
             "moto[server]>=5.1",
             "dagster-postgres==0.29.27",

@@ -1,6 +1,7 @@
 """One measurement: bronze → silver → daily gold for a day range through Dagster materialization.
 
-    python bench/dagster_pipeline.py --start 2024-01-01 [--end 2024-01-30] [--job daily|assets] [--per-day] [--result FILE]
+    python bench/dagster_pipeline.py --start 2024-01-01 [--end 2024-01-30] [--job daily|assets] [--per-day] \
+        [--result FILE]
 
 `--job daily` runs `daily_lakehouse_job` as the project defines it (assets and their checks);
 `--job assets` runs the same assets without checks, the same work as bench/plain_pipeline.py.
@@ -50,15 +51,21 @@ def failure_text(result) -> str:
     failures = result.get_step_failure_events()
     if not failures:
         return f"run {result.run_id} failed without a step failure; see the log above"
-    return "\n".join(f"step {event.step_key} failed:\n{event.event_specific_data.error.to_string()}" for event in failures)
+    return "\n".join(
+        f"step {event.step_key} failed:\n{event.event_specific_data.error.to_string()}" for event in failures
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day")
     parser.add_argument("--end", type=date.fromisoformat, help="last day (default: --start)")
-    parser.add_argument("--job", choices=("daily", "assets"), default="daily", help="with checks (daily) or without (assets)")
-    parser.add_argument("--per-day", action="store_true", help="one partition run per day instead of one run for the range")
+    parser.add_argument(
+        "--job", choices=("daily", "assets"), default="daily", help="with checks (daily) or without (assets)"
+    )
+    parser.add_argument(
+        "--per-day", action="store_true", help="one partition run per day instead of one run for the range"
+    )
     parser.add_argument("--result", type=Path, help="also write the JSON result here")
     args = parser.parse_args(argv)
     end = args.end or args.start
@@ -87,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         with DagsterInstance.get() as instance:
             for batch in batches:
                 # One day is a partition run; several are one run over the range (a single-run backfill).
-                target = {"partition_key": batch[0]} if len(batch) == 1 else {"tags": {RANGE_START: batch[0], RANGE_END: batch[-1]}}
+                target = (
+                    {"partition_key": batch[0]}
+                    if len(batch) == 1
+                    else {"tags": {RANGE_START: batch[0], RANGE_END: batch[-1]}}
+                )
                 run_started = time.time()
                 result = job.execute_in_process(
                     instance=instance,
@@ -108,11 +119,19 @@ def main(argv: list[str] | None = None) -> int:
                         windows[layer].append((stats.start_time, stats.end_time))
         finished = time.time()
     record = pipeline_result(
-        spark, sampler, Path(Settings.from_env().lakehouse_root), windows,
+        spark,
+        sampler,
+        Path(Settings.from_env().lakehouse_root),
+        windows,
         {layer: parts["asset"] + parts["check"] for layer, parts in seconds.items()},
-        mode=f"dagster-{args.job}", start=args.start.isoformat(), end=end.isoformat(), runs=len(batches),
-        run_seconds=run_seconds, import_seconds=round(imported - started, 2),
-        spark_start_seconds=round(spark_ready - imported, 2), pipeline_seconds=round(finished - spark_ready, 2),
+        mode=f"dagster-{args.job}",
+        start=args.start.isoformat(),
+        end=end.isoformat(),
+        runs=len(batches),
+        run_seconds=run_seconds,
+        import_seconds=round(imported - started, 2),
+        spark_start_seconds=round(spark_ready - imported, 2),
+        pipeline_seconds=round(finished - spark_ready, 2),
         # Time inside the runs but outside any step: planning, event log writes, resource setup.
         between_steps_seconds=round(sum(run_seconds) - step_seconds, 2),
     )

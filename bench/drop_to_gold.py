@@ -34,7 +34,9 @@ WATCHED = ("bronze/transactions", "silver/transactions", "gold/daily_sales_summa
 
 def location_loaded(url: str) -> bool:
     """Whether the webserver answers and every code location has loaded (so the sensors tick)."""
-    query = json.dumps({"query": "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"}).encode()
+    query = json.dumps(
+        {"query": "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"}
+    ).encode()
     request = urllib.request.Request(f"{url}/graphql", data=query, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -56,7 +58,9 @@ def committed(instance, key: str, day: str) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--local", action="store_true", help="local folders instead of a local S3 server")
-    parser.add_argument("--days", type=int, default=2, help="days to land (default 2: gold day 1 waits for its late-arrival day)")
+    parser.add_argument(
+        "--days", type=int, default=2, help="days to land (default 2: gold day 1 waits for its late-arrival day)"
+    )
     parser.add_argument("--transactions-per-day", type=int, default=200)
     parser.add_argument("--timeout", type=int, default=1200, help="seconds to wait for gold")
     parser.add_argument("--json", type=Path, help="write the timings here as JSON")
@@ -66,24 +70,45 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="lakehouse-drop-to-gold-"))
     processes: list[subprocess.Popen] = []
-    env = {**os.environ, "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "running", "DAGSTER_HOME": str(work / "dagster_home"),
-           "LAKEHOUSE_START_DATE": "2024-01-01"}
+    env = {
+        **os.environ,
+        "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "running",
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "LAKEHOUSE_START_DATE": "2024-01-01",
+    }
     try:
         if args.local:
             env.update(LAKEHOUSE_ROOT=str(work / "tables"), LAKEHOUSE_LANDING_ROOT=str(work / "landing"))
         else:
             port = free_port()
             log = open(work / "moto.log", "wb")
-            processes.append(subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                                              stdout=log, stderr=log, start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
+            )
             endpoint = f"http://127.0.0.1:{port}"
-            env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret",
-                       AWS_REGION="us-east-1", LAKEHOUSE_ROOT="s3a://lakehouse/tables", LAKEHOUSE_LANDING_ROOT="s3://landing")
+            env.update(
+                AWS_ENDPOINT_URL=endpoint,
+                AWS_ACCESS_KEY_ID="bench",
+                AWS_SECRET_ACCESS_KEY="bench-secret",
+                AWS_REGION="us-east-1",
+                LAKEHOUSE_ROOT="s3a://lakehouse/tables",
+                LAKEHOUSE_LANDING_ROOT="s3://landing",
+            )
             import boto3
 
             wait_for_port(port, processes[-1], 30, f"moto_server (log: {work / 'moto.log'})")
-            s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench-secret",
-                              region_name="us-east-1")
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench-secret",
+                region_name="us-east-1",
+            )
             for bucket in ("landing", "lakehouse"):
                 s3.create_bucket(Bucket=bucket)
         os.environ.update(env)
@@ -94,24 +119,43 @@ def main() -> int:
         dev_log = open(work / "dagster_dev.log", "wb")
         ui_port = free_port()
         dev = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1",
-             "-p", str(ui_port)],
-            cwd=REPO, env=env, stdout=dev_log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).parent / "dagster"),
+                "dev",
+                "-w",
+                str(REPO / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(ui_port),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=dev_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         processes.append(dev)
         print(f"dagster dev started (PID {dev.pid}); log: {work / 'dagster_dev.log'}", flush=True)
 
         # Stage generated drops locally, then land them the way a source system would.
-        from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
-        from lakehouse_assets.generator import GeneratorConfig, generate
         from lakehouse_assets.cli.landing import land_folder
+        from lakehouse_assets.generator import GeneratorConfig, generate
+        from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
         from lakehouse_assets.settings import Settings
 
         settings = Settings.from_env(env)
         first = date(2024, 1, 1)
         days = [(first + timedelta(days=i)).isoformat() for i in range(args.days)]
-        generate(GeneratorConfig(landing_root=work / "staged", start_date=first, days=args.days,
-                                 transactions_per_day=args.transactions_per_day, seed=7))
+        generate(
+            GeneratorConfig(
+                landing_root=work / "staged",
+                start_date=first,
+                days=args.days,
+                transactions_per_day=args.transactions_per_day,
+                seed=7,
+            )
+        )
         # The code location loads first, so that the landing is what the sensor's first ticks see.
         deadline = time.monotonic() + 300
         while not location_loaded(f"http://127.0.0.1:{ui_port}"):
@@ -139,8 +183,14 @@ def main() -> int:
                     print("dagster dev exited; see its log", file=sys.stderr)
                     break
                 time.sleep(2)
-        result = {"storage": "local" if args.local else "s3 (moto)", "days": days, "sensor_interval_s": 30,
-                  "automation_interval_s": 30, "seconds_after_landing": arrived, "reached_gold": len(arrived) == len(WATCHED)}
+        result = {
+            "storage": "local" if args.local else "s3 (moto)",
+            "days": days,
+            "sensor_interval_s": 30,
+            "automation_interval_s": 30,
+            "seconds_after_landing": arrived,
+            "reached_gold": len(arrived) == len(WATCHED),
+        }
         print(json.dumps(result, indent=2))
         if args.json:
             args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -31,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         from lakehouse_assets.generator import GeneratorConfig, generate
 
         config = GeneratorConfig(
-            landing_root=args.landing, start_date=args.start_date, days=args.days,
-            transactions_per_day=args.transactions, customers=args.customers, products=args.products, seed=args.seed,
+            landing_root=args.landing,
+            start_date=args.start_date,
+            days=args.days,
+            transactions_per_day=args.transactions,
+            customers=args.customers,
+            products=args.products,
+            seed=args.seed,
         )
         started = time.perf_counter()
         manifests = generate(config, progress=lambda line: print(line, file=sys.stderr, flush=True))
@@ -41,18 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     for manifest in manifests:
         records[manifest["source"]] = records.get(manifest["source"], 0) + manifest["records"]
     transactions = args.transactions * args.days
-    emit({
-        "transactions_per_day": args.transactions,
-        "customers": args.customers,
-        "products": args.products,
-        "days": args.days,
-        "seconds": round(seconds, 2),
-        "transactions_per_second": round(transactions / seconds) if seconds else None,
-        "records_landed": records,
-        "bytes_landed": folder_bytes(args.landing),
-        "driver_peak_mb": sampler.peaks_mb()["driver_peak_mb"],
-        "process_seconds": process_seconds(),
-    }, args.result)
+    emit(
+        {
+            "transactions_per_day": args.transactions,
+            "customers": args.customers,
+            "products": args.products,
+            "days": args.days,
+            "seconds": round(seconds, 2),
+            "transactions_per_second": round(transactions / seconds) if seconds else None,
+            "records_landed": records,
+            "bytes_landed": folder_bytes(args.landing),
+            "driver_peak_mb": sampler.peaks_mb()["driver_peak_mb"],
+            "process_seconds": process_seconds(),
+        },
+        args.result,
+    )
     return 0
 
 

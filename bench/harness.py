@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from lakehouse_assets_tests.processes import stop_process_group  # noqa: E402
+
 BENCH = REPO / "bench"
 FIRST_DAY = "2024-01-01"
 
@@ -56,12 +57,15 @@ class Harness:
             shutil.rmtree(folder, ignore_errors=True)
 
     def stop_all(self) -> None:
-        """Stops every measurement still running (each with its JVM) and refuses new ones: the benchmark was interrupted."""
+        """Stops every measurement still running (each with its JVM) and refuses new ones: the benchmark
+        was interrupted."""
         self.stopped = True
         for child in list(self.running):
             stop_process_group(child)
 
-    def run(self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result") -> dict:
+    def run(
+        self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result"
+    ) -> dict:
         """Runs `bench/<script>` with `args`; returns its result plus wall time and the load before it.
 
         The child writes its JSON result to the file given with `result_flag`.
@@ -83,21 +87,33 @@ class Harness:
         if code != 0 or not result_file.exists():
             raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")
         progress(f"{stem}: done in {wall:.1f} s")
-        return {**json.loads(result_file.read_text()), "wall_seconds": wall, "load_1m_before": load_before, "log": str(log)}
+        return {
+            **json.loads(result_file.read_text()),
+            "wall_seconds": wall,
+            "load_1m_before": load_before,
+            "log": str(log),
+        }
 
     def _run_child(self, stem: str, script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
         with open(log, "wb") as output:
             # A session of its own, so a timeout stops the child and its JVM together.
             child = subprocess.Popen(
                 [sys.executable, str(BENCH / script), *argv],
-                cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=cwd,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             self.running.add(child)
             try:
                 return child.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 stop_process_group(child)
-                raise MeasurementFailed(f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}") from None
+                raise MeasurementFailed(
+                    f"{stem} took longer than {self.timeout:.0f} s and was stopped\n{tail(log)}"
+                ) from None
             except BaseException:
                 self.stop_all()
                 raise
@@ -131,7 +147,7 @@ def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log
             os.environ.clear()
             os.environ.update(saved_env)
             os.chdir(saved_cwd)
-    
+
 
 def lakehouse_env(work: Path, landing: Path) -> dict[str, str]:
     """The environment of a measurement: tables and Dagster instance under `work`, local Spark."""

@@ -37,15 +37,34 @@ def median_run(samples: list[dict], key: str) -> dict:
 
 def generate(harness: Harness, landing: Path, transactions: int, count: int, repeat: int, label: str) -> dict:
     customers, products = scaled_dimensions(transactions)
-    args = ["--landing", str(landing), "--transactions", str(transactions), "--customers", str(customers),
-            "--products", str(products), "--days", str(count), "--start-date", FIRST_DAY]
-    samples = [harness.run(f"generate-{label}", "generate_day.py", args, dict(os.environ), landing.parent)
-               for _ in range(repeat)]
+    args = [
+        "--landing",
+        str(landing),
+        "--transactions",
+        str(transactions),
+        "--customers",
+        str(customers),
+        "--products",
+        str(products),
+        "--days",
+        str(count),
+        "--start-date",
+        FIRST_DAY,
+    ]
+    samples = [
+        harness.run(f"generate-{label}", "generate_day.py", args, dict(os.environ), landing.parent)
+        for _ in range(repeat)
+    ]
     chosen = median_run(samples, "seconds")
     return {
-        "transactions_per_day": transactions, "customers": customers, "products": products, "days": count,
-        "seconds": chosen["seconds"], "transactions_per_second": chosen["transactions_per_second"],
-        "records_landed": chosen["records_landed"], "bytes_landed": chosen["bytes_landed"],
+        "transactions_per_day": transactions,
+        "customers": customers,
+        "products": products,
+        "days": count,
+        "seconds": chosen["seconds"],
+        "transactions_per_second": chosen["transactions_per_second"],
+        "records_landed": chosen["records_landed"],
+        "bytes_landed": chosen["bytes_landed"],
         "driver_peak_mb": max(sample["driver_peak_mb"] for sample in samples),
         "samples_seconds": [sample["seconds"] for sample in samples],
     }
@@ -56,21 +75,42 @@ def layers(harness: Harness, landing: Path, transactions: int, repeat: int) -> d
     samples = []
     for _ in range(repeat):
         work = harness.scratch(f"layers-{transactions}")
-        samples.append(harness.run(f"layers-{transactions}", "dagster_pipeline.py", ["--start", FIRST_DAY, "--job", "daily"],
-                                   lakehouse_env(work, landing), work))
+        samples.append(
+            harness.run(
+                f"layers-{transactions}",
+                "dagster_pipeline.py",
+                ["--start", FIRST_DAY, "--job", "daily"],
+                lakehouse_env(work, landing),
+                work,
+            )
+        )
         harness.discard(work)
     chosen = median_run(samples, "pipeline_seconds")
-    return {"transactions_per_day": transactions, **chosen, "samples_pipeline_seconds": [s["pipeline_seconds"] for s in samples]}
+    return {
+        "transactions_per_day": transactions,
+        **chosen,
+        "samples_pipeline_seconds": [s["pipeline_seconds"] for s in samples],
+    }
 
 
 def overhead(harness: Harness, landing: Path, transactions: int, repeat: int) -> dict:
     """Plain PySpark vs Dagster materialization of the same assets (no checks), interleaved A B A B."""
     samples: dict[str, list[dict]] = {"plain": [], "dagster": []}
     for _ in range(repeat):
-        for mode, script, extra in (("plain", "plain_pipeline.py", []), ("dagster", "dagster_pipeline.py", ["--job", "assets"])):
+        for mode, script, extra in (
+            ("plain", "plain_pipeline.py", []),
+            ("dagster", "dagster_pipeline.py", ["--job", "assets"]),
+        ):
             work = harness.scratch(f"overhead-{transactions}-{mode}")
-            samples[mode].append(harness.run(f"overhead-{transactions}-{mode}", script, ["--start", FIRST_DAY, *extra],
-                                             lakehouse_env(work, landing), work))
+            samples[mode].append(
+                harness.run(
+                    f"overhead-{transactions}-{mode}",
+                    script,
+                    ["--start", FIRST_DAY, *extra],
+                    lakehouse_env(work, landing),
+                    work,
+                )
+            )
             harness.discard(work)
     plain, dagster = samples["plain"], samples["dagster"]
     summary = {
@@ -88,9 +128,13 @@ def overhead(harness: Harness, landing: Path, transactions: int, repeat: int) ->
     summary["dagster_wall_median"] = statistics.median(summary["dagster_wall_seconds"])
     summary["ratio"] = round(summary["dagster_wall_median"] / summary["plain_wall_median"], 3)
     summary["pipeline_ratio"] = round(
-        statistics.median(summary["dagster_pipeline_seconds"]) / statistics.median(summary["plain_pipeline_seconds"]), 3)
+        statistics.median(summary["dagster_pipeline_seconds"]) / statistics.median(summary["plain_pipeline_seconds"]), 3
+    )
     summary["layer_seconds"] = {
-        mode: {layer: statistics.median(s["layers"][layer]["seconds"] for s in runs) for layer in ("bronze", "silver", "gold")}
+        mode: {
+            layer: statistics.median(s["layers"][layer]["seconds"] for s in runs)
+            for layer in ("bronze", "silver", "gold")
+        }
         for mode, runs in samples.items()
     }
     summary["same_spark_conf"], summary["same_tables"] = same_work(plain[0], dagster[0])
@@ -101,6 +145,7 @@ def overhead(harness: Harness, landing: Path, transactions: int, repeat: int) ->
 
 def same_work(plain: dict, dagster: dict) -> tuple[bool, bool]:
     """Whether both ran with the same Spark settings and wrote the same tables with the same row counts."""
+
     def rows(run: dict) -> dict[str, int]:
         return {name: table["rows"] for name, table in run["tables"].items()}
 
@@ -109,13 +154,21 @@ def same_work(plain: dict, dagster: dict) -> tuple[bool, bool]:
 
 def describe_difference(plain: dict, dagster: dict) -> str:
     keys = sorted(set(plain["spark_conf"]) | set(dagster["spark_conf"]))
-    conf = [f"{k}: plain={plain['spark_conf'].get(k)!r} dagster={dagster['spark_conf'].get(k)!r}"
-            for k in keys if plain["spark_conf"].get(k) != dagster["spark_conf"].get(k)]
+    conf = [
+        f"{k}: plain={plain['spark_conf'].get(k)!r} dagster={dagster['spark_conf'].get(k)!r}"
+        for k in keys
+        if plain["spark_conf"].get(k) != dagster["spark_conf"].get(k)
+    ]
     names = sorted(set(plain["tables"]) | set(dagster["tables"]))
-    rows = [f"{n}: plain={plain['tables'].get(n, {}).get('rows')} dagster={dagster['tables'].get(n, {}).get('rows')}"
-            for n in names if plain["tables"].get(n, {}).get("rows") != dagster["tables"].get(n, {}).get("rows")]
-    return ("bench/plain_pipeline.py no longer does what the Dagster assets do; update it to match. "
-            f"Spark settings that differ: {conf or 'none'}; tables whose rows differ: {rows or 'none'}")
+    rows = [
+        f"{n}: plain={plain['tables'].get(n, {}).get('rows')} dagster={dagster['tables'].get(n, {}).get('rows')}"
+        for n in names
+        if plain["tables"].get(n, {}).get("rows") != dagster["tables"].get(n, {}).get("rows")
+    ]
+    return (
+        "bench/plain_pipeline.py no longer does what the Dagster assets do; update it to match. "
+        f"Spark settings that differ: {conf or 'none'}; tables whose rows differ: {rows or 'none'}"
+    )
 
 
 def backfill(harness: Harness, count: int, transactions: int, one_process: bool = True, job: str = "daily") -> dict:
@@ -127,29 +180,57 @@ def backfill(harness: Harness, count: int, transactions: int, one_process: bool 
     generated = generate(harness, landing, transactions, count, 1, "backfill")
     range_days = days(FIRST_DAY, count)
     work = harness.scratch("backfill-one-run")
-    one_run = harness.run("backfill-one-run", "dagster_pipeline.py", ["--start", range_days[0], "--end", range_days[-1], "--job", job],
-                          lakehouse_env(work, landing), work)
+    one_run = harness.run(
+        "backfill-one-run",
+        "dagster_pipeline.py",
+        ["--start", range_days[0], "--end", range_days[-1], "--job", job],
+        lakehouse_env(work, landing),
+        work,
+    )
     harness.discard(work)
     work = harness.scratch("backfill-per-day-processes")
     env = lakehouse_env(work, landing)
-    separate = [harness.run("backfill-day", "dagster_pipeline.py", ["--start", day, "--job", job], env, work) for day in range_days]
+    separate = [
+        harness.run("backfill-day", "dagster_pipeline.py", ["--start", day, "--job", job], env, work)
+        for day in range_days
+    ]
     harness.discard(work)
     separate_wall = round(sum(run["wall_seconds"] for run in separate), 2)
     summary = {
-        "days": count, "transactions_per_day": transactions, "job": job, "records_landed": generated["records_landed"],
-        "one_run": {"runs": 1, "processes": 1, "wall_seconds": one_run["wall_seconds"], "run_seconds": one_run["run_seconds"]},
-        "per_day_processes": {"runs": count, "processes": count, "wall_seconds": separate_wall,
-                              "run_wall_seconds": [run["wall_seconds"] for run in separate]},
+        "days": count,
+        "transactions_per_day": transactions,
+        "job": job,
+        "records_landed": generated["records_landed"],
+        "one_run": {
+            "runs": 1,
+            "processes": 1,
+            "wall_seconds": one_run["wall_seconds"],
+            "run_seconds": one_run["run_seconds"],
+        },
+        "per_day_processes": {
+            "runs": count,
+            "processes": count,
+            "wall_seconds": separate_wall,
+            "run_wall_seconds": [run["wall_seconds"] for run in separate],
+        },
         "ratio": round(separate_wall / one_run["wall_seconds"], 2),
     }
     if one_process:
         work = harness.scratch("backfill-per-day-one-process")
-        in_process = harness.run("backfill-per-day-one-process", "dagster_pipeline.py",
-                                 ["--start", range_days[0], "--end", range_days[-1], "--per-day", "--job", job],
-                                 lakehouse_env(work, landing), work)
+        in_process = harness.run(
+            "backfill-per-day-one-process",
+            "dagster_pipeline.py",
+            ["--start", range_days[0], "--end", range_days[-1], "--per-day", "--job", job],
+            lakehouse_env(work, landing),
+            work,
+        )
         harness.discard(work)
-        summary["per_day_one_process"] = {"runs": count, "processes": 1, "wall_seconds": in_process["wall_seconds"],
-                                          "run_seconds": in_process["run_seconds"]}
+        summary["per_day_one_process"] = {
+            "runs": count,
+            "processes": 1,
+            "wall_seconds": in_process["wall_seconds"],
+            "run_seconds": in_process["run_seconds"],
+        }
         summary["ratio_one_process"] = round(in_process["wall_seconds"] / one_run["wall_seconds"], 2)
     harness.discard(landing.parent)
     return summary
@@ -159,12 +240,18 @@ def sensor(harness: Harness, timeout: int) -> dict:
     """bench/drop_to_gold.py --local: a landed drop's way to bronze (and on to gold) under `dagster dev`."""
     work = harness.scratch("sensor")
     env = {**os.environ, "TMPDIR": str(work)}  # drop_to_gold keeps its temp folder; keep it in ours
-    result = harness.run("sensor", "drop_to_gold.py", ["--local", "--timeout", str(timeout)], env, REPO, result_flag="--json")
+    result = harness.run(
+        "sensor", "drop_to_gold.py", ["--local", "--timeout", str(timeout)], env, REPO, result_flag="--json"
+    )
     harness.discard(work)
     after = result["seconds_after_landing"]
     return {
-        "storage": result["storage"], "days": result["days"], "sensor_interval_s": result["sensor_interval_s"],
-        "automation_interval_s": result["automation_interval_s"], "seconds_after_landing": after,
-        "landed_to_bronze_seconds": after.get("bronze/transactions"), "reached_gold": result["reached_gold"],
+        "storage": result["storage"],
+        "days": result["days"],
+        "sensor_interval_s": result["sensor_interval_s"],
+        "automation_interval_s": result["automation_interval_s"],
+        "seconds_after_landing": after,
+        "landed_to_bronze_seconds": after.get("bronze/transactions"),
+        "reached_gold": result["reached_gold"],
         "wall_seconds": result["wall_seconds"],
     }

@@ -13,20 +13,18 @@ import argparse
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from probe import MemorySampler, emit, pipeline_result
-
-
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS, files_table
+from lakehouse_assets.delta.spark_conf import session_conf
 from lakehouse_assets.rules import RULES
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
-from lakehouse_assets.delta.spark_conf import session_conf
 from lakehouse_assets.transforms.bronze import files_frame, plan_files, read_drop, union_all
 from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spark_file_uri
 from lakehouse_assets.transforms.gold.customers import RFM_WINDOW_DAYS, customer_segments, dim_customers
@@ -34,7 +32,6 @@ from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_per
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products
 from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evaluate_source, raise_on_fatal, split
 from lakehouse_assets.transforms.silver.quality import intake_counts
-
 
 
 def plain_session(settings) -> SparkSession:
@@ -68,9 +65,20 @@ def drop_entries(landing: Path, source: str, day: date) -> list[tuple[LandedFile
     folder = landing / source / day.isoformat()
     paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     return [
-        (LandedFile(key=f"{source}/{day.isoformat()}/{path.name}", name=path.name, path=str(path.absolute()),
-                    uri=spark_file_uri(str(path.absolute())), location=str(path), source=source, day=day,
-                    size=path.stat().st_size, fingerprint=""), None)
+        (
+            LandedFile(
+                key=f"{source}/{day.isoformat()}/{path.name}",
+                name=path.name,
+                path=str(path.absolute()),
+                uri=spark_file_uri(str(path.absolute())),
+                location=str(path),
+                source=source,
+                day=day,
+                size=path.stat().st_size,
+                fingerprint="",
+            ),
+            None,
+        )
         for path in paths
     ]
 
@@ -96,7 +104,9 @@ class PlainLakehouse:
     def between(self, column: str, start: date, end: date):
         return (F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end))
 
-    def write(self, df: DataFrame, layer: str, table: str, column: str | None = None, properties: dict | None = None) -> None:
+    def write(
+        self, df: DataFrame, layer: str, table: str, column: str | None = None, properties: dict | None = None
+    ) -> None:
         writer = df.write.format("delta").mode("overwrite")
         for key, value in (properties or {}).items():
             writer = writer.option(key, value)
@@ -107,13 +117,19 @@ class PlainLakehouse:
 
     def bronze(self) -> None:
         days = [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
-        ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        ingested_at = datetime.now(UTC).replace(tzinfo=None)
         run_id = f"plain-{uuid.uuid4()}"
         for source in SOURCES:
             reader = local_reader(self.landing)
-            files = plan_files(self.spark, [entry for day in days for entry in drop_entries(self.landing, source, day)], reader)
-            self.write(read_drop(self.spark, source, files, reader, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN)
-            self.write(files_frame(self.spark, files, run_id, ingested_at), "bronze", files_table(source), INGEST_DATE_COLUMN)
+            files = plan_files(
+                self.spark, [entry for day in days for entry in drop_entries(self.landing, source, day)], reader
+            )
+            self.write(
+                read_drop(self.spark, source, files, reader, run_id, ingested_at), "bronze", source, INGEST_DATE_COLUMN
+            )
+            self.write(
+                files_frame(self.spark, files, run_id, ingested_at), "bronze", files_table(source), INGEST_DATE_COLUMN
+            )
 
     def silver(self) -> None:
         in_window = self.between(INGEST_DATE_COLUMN, self.start, self.end)
@@ -122,7 +138,10 @@ class PlainLakehouse:
         for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
             references = {}
             if source == TRANSACTIONS:
-                references = {"customers": self.read_if_exists("silver", CUSTOMERS), "products": self.read_if_exists("silver", PRODUCTS)}
+                references = {
+                    "customers": self.read_if_exists("silver", CUSTOMERS),
+                    "products": self.read_if_exists("silver", PRODUCTS),
+                }
             evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
             persisted.append(evaluated)
             raise_on_fatal(evaluated, source, RULES[source])
@@ -144,9 +163,15 @@ class PlainLakehouse:
         self.write(dim_products(self.read("silver", PRODUCTS)), "gold", "dim_products")
         sales = transactions.where(self.between(INGEST_DATE_COLUMN, self.start, late_end))
         sales = sales.where(self.between("transaction_date", self.start, self.end))
-        self.write(daily_sales_summary(sales, self.read("silver", PRODUCTS)), "gold", "daily_sales_summary", "transaction_date")
-        trailing = transactions.where(self.between(INGEST_DATE_COLUMN, self.start - timedelta(days=TRAILING_DAYS - 1), late_end))
-        performance = product_performance(trailing, self.read("gold", "dim_products"), self.start.isoformat(), self.end.isoformat())
+        self.write(
+            daily_sales_summary(sales, self.read("silver", PRODUCTS)), "gold", "daily_sales_summary", "transaction_date"
+        )
+        trailing = transactions.where(
+            self.between(INGEST_DATE_COLUMN, self.start - timedelta(days=TRAILING_DAYS - 1), late_end)
+        )
+        performance = product_performance(
+            trailing, self.read("gold", "dim_products"), self.start.isoformat(), self.end.isoformat()
+        )
         self.write(performance, "gold", "product_performance", "transaction_date")
         as_of_days = [(self.start + timedelta(days=n)).isoformat() for n in range((self.end - self.start).days)]
         segments = union_all([customer_segments(transactions, as_of, RFM_WINDOW_DAYS) for as_of in as_of_days])
@@ -164,8 +189,14 @@ def main(argv: list[str] | None = None) -> int:
         started = time.time()
         spark = plain_session(settings)
         spark_ready = time.time()
-        lakehouse = PlainLakehouse(spark, settings.lakehouse_root, Path(settings.landing_root), args.start,
-                                   args.end or args.start, settings.late_arrival_days)
+        lakehouse = PlainLakehouse(
+            spark,
+            settings.lakehouse_root,
+            Path(settings.landing_root),
+            args.start,
+            args.end or args.start,
+            settings.late_arrival_days,
+        )
         windows, seconds = {}, {}
         for layer, build in (("bronze", lakehouse.bronze), ("silver", lakehouse.silver), ("gold", lakehouse.gold)):
             layer_started = time.time()
@@ -173,12 +204,23 @@ def main(argv: list[str] | None = None) -> int:
             windows[layer] = [(layer_started, time.time())]
             seconds[layer] = time.time() - layer_started
         finished = time.time()
-    emit(pipeline_result(
-        spark, sampler, Path(settings.lakehouse_root), windows, seconds,
-        mode="plain", start=args.start.isoformat(), end=(args.end or args.start).isoformat(), runs=1,
-        spark_start_seconds=round(spark_ready - started, 2), pipeline_seconds=round(finished - spark_ready, 2),
-        dagster_imported="dagster" in sys.modules,
-    ), args.result)
+    emit(
+        pipeline_result(
+            spark,
+            sampler,
+            Path(settings.lakehouse_root),
+            windows,
+            seconds,
+            mode="plain",
+            start=args.start.isoformat(),
+            end=(args.end or args.start).isoformat(),
+            runs=1,
+            spark_start_seconds=round(spark_ready - started, 2),
+            pipeline_seconds=round(finished - spark_ready, 2),
+            dagster_imported="dagster" in sys.modules,
+        ),
+        args.result,
+    )
     return 0
 
 

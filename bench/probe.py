@@ -19,9 +19,19 @@ LAYERS = ("bronze", "silver", "gold")
 # Session settings that differ between any two sessions (ids, ports, names, temp paths), left out
 # when the plain and the Dagster sessions are compared.
 VOLATILE_SPARK_CONF = (
-    "spark.app.id", "spark.app.name", "spark.app.startTime", "spark.app.submitTime", "spark.driver.port",
-    "spark.executor.id", "spark.repl.local.jars", "spark.files", "spark.jars", "spark.submit.pyFiles",
-    "spark.sql.warehouse.dir", "spark.app.initial.jar.urls", "spark.app.initial.file.urls",
+    "spark.app.id",
+    "spark.app.name",
+    "spark.app.startTime",
+    "spark.app.submitTime",
+    "spark.driver.port",
+    "spark.executor.id",
+    "spark.repl.local.jars",
+    "spark.files",
+    "spark.jars",
+    "spark.submit.pyFiles",
+    "spark.sql.warehouse.dir",
+    "spark.app.initial.jar.urls",
+    "spark.app.initial.file.urls",
 )
 
 
@@ -63,7 +73,9 @@ class MemorySampler:
     def _jvm_rss(self) -> int:
         try:
             if self._jvm is None:
-                self._jvm = next((child for child in self._driver.children(recursive=True) if child.name() == "java"), None)
+                self._jvm = next(
+                    (child for child in self._driver.children(recursive=True) if child.name() == "java"), None
+                )
             return self._jvm.memory_info().rss if self._jvm is not None else 0
         except psutil.NoSuchProcess:
             self._jvm = None
@@ -96,7 +108,9 @@ def jvm_memory_peaks_mb(spark) -> dict[str, float]:
 
 
 def spark_conf(spark) -> dict[str, str]:
-    return {key: value for key, value in sorted(spark.sparkContext.getConf().getAll()) if key not in VOLATILE_SPARK_CONF}
+    return {
+        key: value for key, value in sorted(spark.sparkContext.getConf().getAll()) if key not in VOLATILE_SPARK_CONF
+    }
 
 
 def table_folders(root: Path) -> list[Path]:
@@ -126,6 +140,7 @@ def layer_rows(tables: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, i
     records); silver reads bronze; gold reads silver's three business tables (quarantine is silver
     output that gold never reads).
     """
+
     def rows(layer: str, skip: tuple[str, ...] = ()) -> int:
         return sum(t["rows"] for name, t in tables.items() if name.startswith(layer + "/") and name not in skip)
 

@@ -12,12 +12,22 @@ from pathlib import Path
 import psutil
 
 TARGETS = {
-    "overhead": {"text": "Dagster / plain wall time ≤ 1.15 at 1,000,000 transactions/day", "size": 1_000_000, "limit": 1.15},
+    "overhead": {
+        "text": "Dagster / plain wall time ≤ 1.15 at 1,000,000 transactions/day",
+        "size": 1_000_000,
+        "limit": 1.15,
+    },
     "backfill": {"text": "30 per-day runs / one 30-day run ≥ 5×", "days": 30, "limit": 5.0},
-    "linear": {"text": "run time from 1,000,000 to 10,000,000 transactions/day grows at most 10× (linearly)",
-               "sizes": (1_000_000, 10_000_000), "limit": 10.0},
-    "driver": {"text": "Python driver peak RSS flat from 1,000,000 to 10,000,000 transactions/day (≤ 1.25×)",
-               "sizes": (1_000_000, 10_000_000), "limit": 1.25},
+    "linear": {
+        "text": "run time from 1,000,000 to 10,000,000 transactions/day grows at most 10× (linearly)",
+        "sizes": (1_000_000, 10_000_000),
+        "limit": 10.0,
+    },
+    "driver": {
+        "text": "Python driver peak RSS flat from 1,000,000 to 10,000,000 transactions/day (≤ 1.25×)",
+        "sizes": (1_000_000, 10_000_000),
+        "limit": 1.25,
+    },
 }
 
 
@@ -41,8 +51,13 @@ def targets(results: dict) -> list[dict]:
     spec = TARGETS["overhead"]
     at_size = [o for o in results.get("overhead", []) if o["transactions_per_day"] == spec["size"]]
     value = at_size[0]["ratio"] if at_size else None
-    rows.append({"target": spec["text"], "value": value,
-                 "status": "not measured at this size" if value is None else ("met" if value <= spec["limit"] else "missed")})
+    rows.append(
+        {
+            "target": spec["text"],
+            "value": value,
+            "status": "not measured at this size" if value is None else ("met" if value <= spec["limit"] else "missed"),
+        }
+    )
     spec, measured = TARGETS["backfill"], results.get("backfill")
     if measured is None:
         status, value = "not measured", None
@@ -57,8 +72,15 @@ def targets(results: dict) -> list[dict]:
         spec = TARGETS[name]
         small, large = (layered.get(size) for size in spec["sizes"])
         value = round(large[key] / small[key], 2) if small and large and small[key] else None
-        rows.append({"target": spec["text"], "value": value,
-                     "status": "not measured at these sizes" if value is None else ("met" if value <= spec["limit"] else "missed")})
+        rows.append(
+            {
+                "target": spec["text"],
+                "value": value,
+                "status": "not measured at these sizes"
+                if value is None
+                else ("met" if value <= spec["limit"] else "missed"),
+            }
+        )
     return rows
 
 
@@ -78,16 +100,21 @@ def scaling_rows(results: dict) -> list[dict]:
     rows = []
     for size in sorted(set(generated) | set(layered)):
         gen, run = generated.get(size, {}), layered.get(size)
-        rows.append({
-            "transactions_per_day": size,
-            "generate_seconds": gen.get("seconds"),
-            **{f"{layer}_seconds": run["layers"][layer]["seconds"] if run else None for layer in ("bronze", "silver", "gold")},
-            "pipeline_seconds": run["pipeline_seconds"] if run else None,
-            "generator_peak_mb": gen.get("driver_peak_mb"),
-            "driver_peak_mb": run["driver_peak_mb"] if run else None,
-            "jvm_peak_mb": run["jvm_peak_mb"] if run else None,
-            "bytes_written": run["bytes_written"] if run else None,
-        })
+        rows.append(
+            {
+                "transactions_per_day": size,
+                "generate_seconds": gen.get("seconds"),
+                **{
+                    f"{layer}_seconds": run["layers"][layer]["seconds"] if run else None
+                    for layer in ("bronze", "silver", "gold")
+                },
+                "pipeline_seconds": run["pipeline_seconds"] if run else None,
+                "generator_peak_mb": gen.get("driver_peak_mb"),
+                "driver_peak_mb": run["driver_peak_mb"] if run else None,
+                "jvm_peak_mb": run["jvm_peak_mb"] if run else None,
+                "bytes_written": run["bytes_written"] if run else None,
+            }
+        )
     return rows
 
 
@@ -99,16 +126,19 @@ def chart(path: Path, rows: list[dict]) -> None:
 
     figure, (time_axis, memory_axis) = plt.subplots(1, 2, figsize=(12, 4.5))
     series = (
-        (time_axis, "generate_seconds", "generate"), (time_axis, "bronze_seconds", "bronze"),
-        (time_axis, "silver_seconds", "silver"), (time_axis, "gold_seconds", "gold"),
+        (time_axis, "generate_seconds", "generate"),
+        (time_axis, "bronze_seconds", "bronze"),
+        (time_axis, "silver_seconds", "silver"),
+        (time_axis, "gold_seconds", "gold"),
         (time_axis, "pipeline_seconds", "bronze→gold run"),
-        (memory_axis, "generator_peak_mb", "generator RSS"), (memory_axis, "driver_peak_mb", "driver RSS (pipeline)"),
+        (memory_axis, "generator_peak_mb", "generator RSS"),
+        (memory_axis, "driver_peak_mb", "driver RSS (pipeline)"),
         (memory_axis, "jvm_peak_mb", "JVM RSS (pipeline)"),
     )
     for axis, key, label in series:
         points = [(row["transactions_per_day"], row[key]) for row in rows if row.get(key) is not None]
         if points:
-            axis.plot(*zip(*points), marker="o", label=label)
+            axis.plot(*zip(*points, strict=True), marker="o", label=label)
     for axis, ylabel, title in ((time_axis, "seconds", "Time for one day"), (memory_axis, "MiB", "Peak memory")):
         axis.set_xscale("log")
         if axis is time_axis:
@@ -126,32 +156,50 @@ def chart(path: Path, rows: list[dict]) -> None:
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = [
-        f"# lakehouse benchmark ({'smoke' if results['config']['smoke'] else 'full'})", "",
+        f"# lakehouse benchmark ({'smoke' if results['config']['smoke'] else 'full'})",
+        "",
         f"{m['started']} · {m['cores']} cores, {m['memory_gib']} GiB · Python {m['python']} · PySpark {m['pyspark']} · "
-        f"delta-spark {m['delta-spark']} · Dagster {m['dagster']} · {m['java']} · {m['platform']}", "",
+        f"delta-spark {m['delta-spark']} · Dagster {m['dagster']} · {m['java']} · {m['platform']}",
+        "",
         f"Load average (1 min) at start {m['load_1m_at_start']}, at end {m['load_1m_at_end']}; each measurement's "
-        "load before it is in latest.json. Spark `local[*]`.", "",
+        "load before it is in latest.json. Spark `local[*]`.",
+        "",
     ]
     if results["config"]["smoke"]:
-        lines += ["**Smoke run**: tiny sizes, every measurement inside one process on one JVM, so these timings "
-                  "mean nothing.", ""]
+        lines += [
+            "**Smoke run**: tiny sizes, every measurement inside one process on one JVM, so these timings "
+            "mean nothing.",
+            "",
+        ]
     else:
         lines += ["Every measurement is a fresh process (fresh JVM).", ""]
     lines += _targets(results["targets"])
-    sections = (("generate", _generate), ("layers", _layers), ("overhead", _overhead), ("backfill", _backfill),
-                ("sensor", _sensor), ("scaling", _scaling))
+    sections = (
+        ("generate", _generate),
+        ("layers", _layers),
+        ("overhead", _overhead),
+        ("backfill", _backfill),
+        ("sensor", _sensor),
+        ("scaling", _scaling),
+    )
     for part, render in sections:
         if results.get(part):
             lines += render(results[part])
     if results.get("failures"):
-        lines += ["## Failures", ""] + [f"- **{f['part']}**: {f['error'].splitlines()[0]}" for f in results["failures"]] + [""]
+        lines += (
+            ["## Failures", ""]
+            + [f"- **{f['part']}**: {f['error'].splitlines()[0]}" for f in results["failures"]]
+            + [""]
+        )
     return "\n".join(lines)
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
-        "| " + " | ".join(_cell(value) for value in row) + " |" for row in rows
-    ] + [""]
+    return (
+        ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+        + [""]
+    )
 
 
 def _cell(value) -> str:
@@ -171,14 +219,38 @@ def _mb(value) -> str:
 
 
 def _targets(rows: list[dict]) -> list[str]:
-    return ["## Targets", ""] + _table(["target", "measured", "status"], [[r["target"], r["value"], r["status"]] for r in rows])
+    return ["## Targets", ""] + _table(
+        ["target", "measured", "status"], [[r["target"], r["value"], r["status"]] for r in rows]
+    )
 
 
 def _generate(rows: list[dict]) -> list[str]:
-    body = [[g["transactions_per_day"], g["customers"], g["products"], sum(g["records_landed"].values()), g["seconds"],
-             g["transactions_per_second"], g["bytes_landed"], _mb(g["driver_peak_mb"])] for g in rows]
+    body = [
+        [
+            g["transactions_per_day"],
+            g["customers"],
+            g["products"],
+            sum(g["records_landed"].values()),
+            g["seconds"],
+            g["transactions_per_second"],
+            g["bytes_landed"],
+            _mb(g["driver_peak_mb"]),
+        ]
+        for g in rows
+    ]
     return ["## Generation (one day)", ""] + _table(
-        ["transactions/day", "customers", "products", "records landed", "seconds", "transactions/s", "bytes", "peak RSS MiB"], body)
+        [
+            "transactions/day",
+            "customers",
+            "products",
+            "records landed",
+            "seconds",
+            "transactions/s",
+            "bytes",
+            "peak RSS MiB",
+        ],
+        body,
+    )
 
 
 def _layers(runs: list[dict]) -> list[str]:
@@ -186,69 +258,201 @@ def _layers(runs: list[dict]) -> list[str]:
     for run in runs:
         for layer in ("bronze", "silver", "gold"):
             stats = run["layers"][layer]
-            body.append([run["transactions_per_day"], layer, stats["seconds"], stats["asset_seconds"], stats["check_seconds"], stats["rows_in"],
-                         stats["rows_per_second"], stats["rows_out"], stats["bytes"], _mb(stats["driver_peak_mb"]), _mb(stats["jvm_peak_mb"])])
-        body.append([run["transactions_per_day"], "**whole run**", run["pipeline_seconds"], "", "", "", "", "", run["bytes_written"],
-                     _mb(run["driver_peak_mb"]), _mb(run["jvm_peak_mb"])])
+            body.append(
+                [
+                    run["transactions_per_day"],
+                    layer,
+                    stats["seconds"],
+                    stats["asset_seconds"],
+                    stats["check_seconds"],
+                    stats["rows_in"],
+                    stats["rows_per_second"],
+                    stats["rows_out"],
+                    stats["bytes"],
+                    _mb(stats["driver_peak_mb"]),
+                    _mb(stats["jvm_peak_mb"]),
+                ]
+            )
+        body.append(
+            [
+                run["transactions_per_day"],
+                "**whole run**",
+                run["pipeline_seconds"],
+                "",
+                "",
+                "",
+                "",
+                "",
+                run["bytes_written"],
+                _mb(run["driver_peak_mb"]),
+                _mb(run["jvm_peak_mb"]),
+            ]
+        )
     notes = [
         "`daily_lakehouse_job` (assets and their checks) for one day, median of the repeats by run time. A layer's "
         "seconds are the sum of its steps (asset + check steps); rows in: landed records for bronze, bronze rows for "
         "silver, silver business rows for gold; rows/s = rows in / layer seconds. Bytes: the Delta tables' folders "
-        "(data and log). Peaks: RSS of the Python driver and of its JVM, sampled every 0.2 s, during the layer's steps. "
-        "The whole run excludes interpreter start, imports and the JVM start, listed below.", "",
+        "(data and log). Peaks: RSS of the Python driver and of its JVM, sampled every 0.2 s, during the "
+        "layer's steps. "
+        "The whole run excludes interpreter start, imports and the JVM start, listed below.",
+        "",
     ]
-    starts = _table(["transactions/day", "process wall s", "imports s", "JVM start s", "between steps s", "JVM heap peak MiB",
-                     "JVM non-heap peak MiB"],
-                    [[r["transactions_per_day"], r["wall_seconds"], r["import_seconds"], r["spark_start_seconds"],
-                      r["between_steps_seconds"], _mb(r["jvm_heap_peak_mb"]), _mb(r["jvm_nonheap_peak_mb"])] for r in runs])
-    return ["## Layers (one day)", ""] + notes + _table(
-        ["transactions/day", "layer", "seconds", "asset s", "check s", "rows in", "rows/s", "rows out", "bytes", "driver MiB",
-         "JVM MiB"], body) + starts
+    starts = _table(
+        [
+            "transactions/day",
+            "process wall s",
+            "imports s",
+            "JVM start s",
+            "between steps s",
+            "JVM heap peak MiB",
+            "JVM non-heap peak MiB",
+        ],
+        [
+            [
+                r["transactions_per_day"],
+                r["wall_seconds"],
+                r["import_seconds"],
+                r["spark_start_seconds"],
+                r["between_steps_seconds"],
+                _mb(r["jvm_heap_peak_mb"]),
+                _mb(r["jvm_nonheap_peak_mb"]),
+            ]
+            for r in runs
+        ],
+    )
+    return (
+        ["## Layers (one day)", ""]
+        + notes
+        + _table(
+            [
+                "transactions/day",
+                "layer",
+                "seconds",
+                "asset s",
+                "check s",
+                "rows in",
+                "rows/s",
+                "rows out",
+                "bytes",
+                "driver MiB",
+                "JVM MiB",
+            ],
+            body,
+        )
+        + starts
+    )
 
 
 def _overhead(rows: list[dict]) -> list[str]:
-    body = [[o["transactions_per_day"], o["repeat"], o["plain_wall_median"], o["dagster_wall_median"], o["ratio"],
-             o["pipeline_ratio"], ", ".join(f"{s:.1f}" for s in o["plain_wall_seconds"]),
-             ", ".join(f"{s:.1f}" for s in o["dagster_wall_seconds"]), o["same_spark_conf"] and o["same_tables"]] for o in rows]
-    return ["## Orchestration overhead (one day, fresh process each, interleaved plain, Dagster, plain, …)", "",
-            "Plain: bench/plain_pipeline.py, the project's transforms written with `df.write.format(\"delta\")`, Dagster not "
-            "imported. Dagster: the same assets (no checks) materialized through `execute_in_process`, the Delta IO manager "
-            "and a SQLite instance. Ratio = median process wall time, Dagster / plain (interpreter, imports, JVM start and "
-            "the run); pipeline ratio = the same without interpreter, imports and JVM start. Same work = same Spark "
-            "settings and same tables with the same row counts.", ""] + _table(
-        ["transactions/day", "pairs", "plain s", "Dagster s", "ratio", "pipeline ratio", "plain runs s", "Dagster runs s",
-         "same work"], body)
+    body = [
+        [
+            o["transactions_per_day"],
+            o["repeat"],
+            o["plain_wall_median"],
+            o["dagster_wall_median"],
+            o["ratio"],
+            o["pipeline_ratio"],
+            ", ".join(f"{s:.1f}" for s in o["plain_wall_seconds"]),
+            ", ".join(f"{s:.1f}" for s in o["dagster_wall_seconds"]),
+            o["same_spark_conf"] and o["same_tables"],
+        ]
+        for o in rows
+    ]
+    return [
+        "## Orchestration overhead (one day, fresh process each, interleaved plain, Dagster, plain, …)",
+        "",
+        "Plain: bench/plain_pipeline.py, the project's transforms written with "
+        '`df.write.format("delta")`, Dagster not '
+        "imported. Dagster: the same assets (no checks) materialized through `execute_in_process`, the "
+        "Delta IO manager "
+        "and a SQLite instance. Ratio = median process wall time, Dagster / plain (interpreter, imports, JVM start and "
+        "the run); pipeline ratio = the same without interpreter, imports and JVM start. Same work = same Spark "
+        "settings and same tables with the same row counts.",
+        "",
+    ] + _table(
+        [
+            "transactions/day",
+            "pairs",
+            "plain s",
+            "Dagster s",
+            "ratio",
+            "pipeline ratio",
+            "plain runs s",
+            "Dagster runs s",
+            "same work",
+        ],
+        body,
+    )
 
 
 def _backfill(b: dict) -> list[str]:
-    variants = [(f"one run over {b['days']} days (range tags)", b["one_run"]),
-                ("one run per day, each in its own process (as the daemon launches them)", b["per_day_processes"])]
+    variants = [
+        (f"one run over {b['days']} days (range tags)", b["one_run"]),
+        ("one run per day, each in its own process (as the daemon launches them)", b["per_day_processes"]),
+    ]
     summary = f"Per-day processes / one run: **{b['ratio']}×**"
     if "per_day_one_process" in b:
         variants.append(("one run per day, all in one process (one JVM)", b["per_day_one_process"]))
         summary += f"; per-day runs in one process / one run: {b['ratio_one_process']}×"
     body = [[label, v["runs"], v["processes"], v["wall_seconds"]] for label, v in variants]
     job = "its assets without checks" if b.get("job") == "assets" else "with checks"
-    return [f"## Backfill ({b['days']} days × {b['transactions_per_day']:,} transactions, `daily_lakehouse_job` {job})", ""] + _table(
-        ["how", "runs", "processes", "wall s"], body) + [summary + ". Wall times include each process's start.", ""]
+    return (
+        [
+            f"## Backfill ({b['days']} days × {b['transactions_per_day']:,} transactions, `daily_lakehouse_job` {job})",
+            "",
+        ]
+        + _table(["how", "runs", "processes", "wall s"], body)
+        + [summary + ". Wall times include each process's start.", ""]
+    )
 
 
 def _sensor(s: dict) -> list[str]:
     after = s["seconds_after_landing"]
-    return [f"## Sensor latency ({s['storage']} storage, `dagster dev`)", "",
-            f"`landing_drops` ticks every {s['sensor_interval_s']} s and the automation sensor every {s['automation_interval_s']} s, "
-            "so each adds up to one interval of waiting.", ""] + _table(
-        ["table (first day)", "committed s after landing"], [[key, value] for key, value in after.items()]) + [
-        f"Reached gold: {_cell(s['reached_gold'])}.", ""]
+    return (
+        [
+            f"## Sensor latency ({s['storage']} storage, `dagster dev`)",
+            "",
+            f"`landing_drops` ticks every {s['sensor_interval_s']} s and the automation sensor every "
+            f"{s['automation_interval_s']} s, "
+            "so each adds up to one interval of waiting.",
+            "",
+        ]
+        + _table(["table (first day)", "committed s after landing"], [[key, value] for key, value in after.items()])
+        + [f"Reached gold: {_cell(s['reached_gold'])}.", ""]
+    )
 
 
 def _scaling(rows: list[dict]) -> list[str]:
-    body = [[r["transactions_per_day"], r["generate_seconds"], r["bronze_seconds"], r["silver_seconds"], r["gold_seconds"],
-             r["pipeline_seconds"], _mb(r["generator_peak_mb"]), _mb(r["driver_peak_mb"]), _mb(r["jvm_peak_mb"]), r["bytes_written"]]
-            for r in rows]
+    body = [
+        [
+            r["transactions_per_day"],
+            r["generate_seconds"],
+            r["bronze_seconds"],
+            r["silver_seconds"],
+            r["gold_seconds"],
+            r["pipeline_seconds"],
+            _mb(r["generator_peak_mb"]),
+            _mb(r["driver_peak_mb"]),
+            _mb(r["jvm_peak_mb"]),
+            r["bytes_written"],
+        ]
+        for r in rows
+    ]
     return ["## Cost against size", "", "![time and memory against rows](scaling.png)", ""] + _table(
-        ["transactions/day", "generate s", "bronze s", "silver s", "gold s", "run s", "generator MiB", "driver MiB", "JVM MiB",
-         "bytes written"], body)
+        [
+            "transactions/day",
+            "generate s",
+            "bronze s",
+            "silver s",
+            "gold s",
+            "run s",
+            "generator MiB",
+            "driver MiB",
+            "JVM MiB",
+            "bytes written",
+        ],
+        body,
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@
 Each measurement runs in a fresh subprocess (bench/generate_day.py, bench/plain_pipeline.py,
 bench/dagster_pipeline.py, bench/drop_to_gold.py) with its own tables and Dagster instance under a
 temp folder; `--smoke` runs them one after the other inside this process instead (one JVM, one
-Spark start for all), since its timings mean nothing and only the code paths matter. Results go to OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's
-log to OUT/tmp/logs/. Targets are reported as met / missed, never asserted. Exits 1 if any part failed.
+Spark start for all), since its timings mean nothing and only the code paths matter. Results go to
+OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's log to OUT/tmp/logs/. Targets
+are reported as met / missed, never asserted. Exits 1 if any part failed.
 """
 
 import argparse
@@ -25,14 +26,23 @@ from parts import PartFailed, backfill, generate, layers, overhead, sensor
 PARTS = ("generate", "layers", "overhead", "backfill", "sensor", "scaling")
 # The smoke's backfill runs the assets without their checks: its three runs are the smoke's largest
 # cost, and the daily job with checks is covered by its layers run.
-SMOKE = {"sizes": [200], "repeat": 1, "backfill_days": 2, "backfill_transactions": 200, "backfill_one_process": False,
-         "backfill_job": "assets", "timeout": 900}
+SMOKE = {
+    "sizes": [200],
+    "repeat": 1,
+    "backfill_days": 2,
+    "backfill_transactions": 200,
+    "backfill_one_process": False,
+    "backfill_job": "assets",
+    "timeout": 900,
+}
 
 
 def sizes(text: str) -> list[int]:
     values = [int(value.replace("_", "")) for value in text.split(",") if value.strip()]
     if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give transactions per day as positive numbers, e.g. 100000,1000000")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give transactions per day as positive numbers, e.g. 100000,1000000"
+        )
     return values
 
 
@@ -40,29 +50,62 @@ def parts(text: str) -> list[str]:
     chosen = [value.strip() for value in text.split(",") if value.strip()]
     unknown = [value for value in chosen if value not in PARTS]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown part(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(PARTS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown part(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(PARTS)}"
+        )
     return chosen
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=sizes, default=[100_000, 1_000_000, 10_000_000], help="transactions per day, comma-separated")
-    parser.add_argument("--parts", type=parts, help=f"comma-separated subset of {','.join(PARTS)} (default: all; --smoke: all but sensor)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per generation and layers measurement; the median is reported (default 3)")
+    parser.add_argument(
+        "--sizes", type=sizes, default=[100_000, 1_000_000, 10_000_000], help="transactions per day, comma-separated"
+    )
+    parser.add_argument(
+        "--parts",
+        type=parts,
+        help=f"comma-separated subset of {','.join(PARTS)} (default: all; --smoke: all but sensor)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per generation and layers measurement; the median is reported (default 3)",
+    )
     parser.add_argument("--pairs", type=int, help="plain/Dagster pairs per overhead size (default: --repeat)")
-    parser.add_argument("--overhead-max-size", type=int, default=1_000_000,
-                        help="run the overhead comparison at sizes up to this (default 1000000; 0: every size)")
+    parser.add_argument(
+        "--overhead-max-size",
+        type=int,
+        default=1_000_000,
+        help="run the overhead comparison at sizes up to this (default 1000000; 0: every size)",
+    )
     parser.add_argument("--backfill-days", type=int, default=30)
-    parser.add_argument("--backfill-transactions", type=int, default=1000, help="transactions per day of the backfill data")
-    parser.add_argument("--backfill-job", choices=("daily", "assets"), default="daily",
-                        help="the backfill's job: daily_lakehouse_job with its checks, or its assets alone (default: daily; --smoke: assets)")
-    parser.add_argument("--backfill-one-process", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time the per-day runs inside one process, one JVM (default: yes; --smoke: no)")
+    parser.add_argument(
+        "--backfill-transactions", type=int, default=1000, help="transactions per day of the backfill data"
+    )
+    parser.add_argument(
+        "--backfill-job",
+        choices=("daily", "assets"),
+        default="daily",
+        help="the backfill's job: daily_lakehouse_job with its checks, or its assets alone (default: "
+        "daily; --smoke: assets)",
+    )
+    parser.add_argument(
+        "--backfill-one-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the per-day runs inside one process, one JVM (default: yes; --smoke: no)",
+    )
     parser.add_argument("--timeout", type=int, default=7200, help="seconds one measurement may take (default 7200)")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"tiny configuration: sizes {SMOKE['sizes']}, repeat 1, backfill {SMOKE['backfill_days']} days of "
-                             f"{SMOKE['backfill_transactions']} (assets only) without the one-process variant, no sensor")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="results folder (default bench/results)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"tiny configuration: sizes {SMOKE['sizes']}, repeat 1, backfill {SMOKE['backfill_days']} days of "
+        f"{SMOKE['backfill_transactions']} (assets only) without the one-process variant, no sensor",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "bench" / "results", help="results folder (default bench/results)"
+    )
     parser.add_argument("--work-dir", type=Path, help="scratch folder for data and tables (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep generated data and tables instead of deleting them")
     args = parser.parse_args(argv)
@@ -90,13 +133,27 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "machine": report.machine(),
         "config": {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()},
-        "generate": [], "layers": [], "overhead": [], "failures": [],
+        "generate": [],
+        "layers": [],
+        "overhead": [],
+        "failures": [],
     }
     progress(f"parts {','.join(args.parts)}; sizes {args.sizes}; scratch {work}; logs {logs}")
     chains = [lambda: [measure_size(harness, args, size, results) for size in args.sizes]]
     if "backfill" in args.parts:
-        chains.append(lambda: attempt(results, "backfill", lambda: backfill(
-            harness, args.backfill_days, args.backfill_transactions, args.backfill_one_process, args.backfill_job)))
+        chains.append(
+            lambda: attempt(
+                results,
+                "backfill",
+                lambda: backfill(
+                    harness,
+                    args.backfill_days,
+                    args.backfill_transactions,
+                    args.backfill_one_process,
+                    args.backfill_job,
+                ),
+            )
+        )
     if "sensor" in args.parts:
         chains.append(lambda: attempt(results, "sensor", lambda: sensor(harness, min(args.timeout, 1200))))
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C: the running measurements are stopped, the report written.
@@ -124,7 +181,9 @@ def measure_size(harness: Harness, args: argparse.Namespace, size: int, results:
     landing = folder / "landing"
     # Generation is measured whenever data is needed; --repeat applies only when it is a selected part.
     repeat = args.repeat if "generate" in args.parts else 1
-    generated = attempt(results, f"generate {size:,}", lambda: generate(harness, landing, size, 1, repeat, str(size)), "generate")
+    generated = attempt(
+        results, f"generate {size:,}", lambda: generate(harness, landing, size, 1, repeat, str(size)), "generate"
+    )
     if generated is not None:
         if "layers" in args.parts:
             attempt(results, f"layers {size:,}", lambda: layers(harness, landing, size, args.repeat), "layers")

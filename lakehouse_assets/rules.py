@@ -50,18 +50,29 @@ class Rule:
 
 
 def malformed_record() -> Rule:
-    return Rule("malformed_record", "_corrupt_record IS NULL", ("_corrupt_record",), "quarantine",
-                "the landed line could not be parsed as a record")
+    return Rule(
+        "malformed_record",
+        "_corrupt_record IS NULL",
+        ("_corrupt_record",),
+        "quarantine",
+        "the landed line could not be parsed as a record",
+    )
 
 
 def unexpected_columns() -> Rule:
-    return Rule("unexpected_columns", "_rescued_data IS NULL", ("_rescued_data",), "warn",
-                "the record carried columns outside the source contract (kept in bronze _rescued_data)")
+    return Rule(
+        "unexpected_columns",
+        "_rescued_data IS NULL",
+        ("_rescued_data",),
+        "warn",
+        "the record carried columns outside the source contract (kept in bronze _rescued_data)",
+    )
 
 
 def present(column: str, action: Action = "quarantine") -> Rule:
-    return Rule(f"{column}_present", f"nullif(trim(_raw.`{column}`), '') IS NOT NULL", (column,), action,
-                f"{column} is missing")
+    return Rule(
+        f"{column}_present", f"nullif(trim(_raw.`{column}`), '') IS NOT NULL", (column,), action, f"{column} is missing"
+    )
 
 
 def id_rules(column: str) -> tuple[Rule, ...]:
@@ -71,41 +82,65 @@ def id_rules(column: str) -> tuple[Rule, ...]:
     whitespace only: any Unicode whitespace, which SQL's trim (ASCII spaces) would keep."""
     return (
         Rule(f"{column}_present", f"`{column}` IS NOT NULL", (column,), "quarantine", f"{column} is missing"),
-        Rule(f"{column}_well_formed", f"`{column}` IS NULL OR `{column}` RLIKE '{ID_PATTERN}'", (column,), "quarantine",
-             f"{column} has characters outside A-Z, 0-9, '_' and '-', or starts with '_' or '-'"),
+        Rule(
+            f"{column}_well_formed",
+            f"`{column}` IS NULL OR `{column}` RLIKE '{ID_PATTERN}'",
+            (column,),
+            "quarantine",
+            f"{column} has characters outside A-Z, 0-9, '_' and '-', or starts with '_' or '-'",
+        ),
     )
 
 
 def parses(column: str, kind: str) -> Rule:
     """The raw text, when given, parsed as `kind` (a missing value is the `present` rule's job)."""
-    return Rule(f"{column}_is_{kind}", f"nullif(trim(_raw.`{column}`), '') IS NULL OR `{column}` IS NOT NULL",
-                (column,), "quarantine", f"{column} is not a valid {kind}")
+    return Rule(
+        f"{column}_is_{kind}",
+        f"nullif(trim(_raw.`{column}`), '') IS NULL OR `{column}` IS NOT NULL",
+        (column,),
+        "quarantine",
+        f"{column} is not a valid {kind}",
+    )
 
 
 def allowed(column: str, values: tuple[str, ...], action: Action = "quarantine") -> Rule:
     listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-    return Rule(f"{column}_allowed", f"`{column}` IS NULL OR `{column}` IN ({listed})", (column,), action,
-                f"{column} is not one of {', '.join(values)}")
+    return Rule(
+        f"{column}_allowed",
+        f"`{column}` IS NULL OR `{column}` IN ({listed})",
+        (column,),
+        action,
+        f"{column} is not one of {', '.join(values)}",
+    )
 
 
 def at_least(column: str, minimum: int, name: str) -> Rule:
-    return Rule(name, f"`{column}` IS NULL OR `{column}` >= {minimum}", (column,), "quarantine",
-                f"{column} is below {minimum}")
+    return Rule(
+        name, f"`{column}` IS NULL OR `{column}` >= {minimum}", (column,), "quarantine", f"{column} is below {minimum}"
+    )
 
 
 def not_in_future(column: str) -> Rule:
     # Relative to the landing day, not to the wall clock, so re-running a partition next year
     # gives the same answer.
-    return Rule(f"{column}_not_in_future",
-                f"`{column}` IS NULL OR `{column}` < CAST(date_add(_ingest_date, 1) AS TIMESTAMP)",
-                (column, "_ingest_date"), "quarantine", f"{column} is after the day it landed")
+    return Rule(
+        f"{column}_not_in_future",
+        f"`{column}` IS NULL OR `{column}` < CAST(date_add(_ingest_date, 1) AS TIMESTAMP)",
+        (column, "_ingest_date"),
+        "quarantine",
+        f"{column} is after the day it landed",
+    )
 
 
 def in_range(column: str, kind: Literal["timestamp", "date"]) -> Rule:
     start, end = (f"{day} 00:00:00" if kind == "timestamp" else day for day in (WINDOW_START, WINDOW_END))
-    return Rule(f"{column}_in_range",
-                f"`{column}` IS NULL OR (`{column}` >= {kind.upper()} '{start}' AND `{column}` < {kind.upper()} '{end}')",
-                (column,), "quarantine", f"{column} is before {WINDOW_START} or not before {WINDOW_END}")
+    return Rule(
+        f"{column}_in_range",
+        f"`{column}` IS NULL OR (`{column}` >= {kind.upper()} '{start}' AND `{column}` < {kind.upper()} '{end}')",
+        (column,),
+        "quarantine",
+        f"{column} is before {WINDOW_START} or not before {WINDOW_END}",
+    )
 
 
 def timestamp_rules(column: str) -> tuple[Rule, ...]:
@@ -125,8 +160,13 @@ TRANSACTION_RULES: tuple[Rule, ...] = (
     parses("quantity", "integer"),
     at_least("quantity", 1, "quantity_at_least_one"),
     *money_rules("unit_price"),
-    Rule("total_amount_fits", "quantity IS NULL OR unit_price IS NULL OR total_amount IS NOT NULL",
-         ("quantity", "unit_price"), "quarantine", "quantity × unit_price exceeds 999,999,999,999.99"),
+    Rule(
+        "total_amount_fits",
+        "quantity IS NULL OR unit_price IS NULL OR total_amount IS NOT NULL",
+        ("quantity", "unit_price"),
+        "quarantine",
+        "quantity × unit_price exceeds 999,999,999,999.99",
+    ),
     present("currency"),
     allowed("currency", CURRENCIES),
     present("payment_method"),
@@ -136,12 +176,27 @@ TRANSACTION_RULES: tuple[Rule, ...] = (
     present("status"),
     allowed("status", STATUSES),
     *timestamp_rules("transaction_ts"),
-    Rule("customer_known", "customer_id IS NULL OR _customer_known", ("customer_id",), "quarantine",
-         "customer_id is not a known customer (re-materialize once the customer has landed)"),
-    Rule("product_known", "product_id IS NULL OR _product_known", ("product_id",), "quarantine",
-         "product_id is not a known product (re-materialize once the product has landed)"),
-    Rule("late_arriving", "transaction_ts IS NULL OR to_date(transaction_ts) >= _ingest_date",
-         ("transaction_ts", "_ingest_date"), "warn", "the transaction happened before the day it landed"),
+    Rule(
+        "customer_known",
+        "customer_id IS NULL OR _customer_known",
+        ("customer_id",),
+        "quarantine",
+        "customer_id is not a known customer (re-materialize once the customer has landed)",
+    ),
+    Rule(
+        "product_known",
+        "product_id IS NULL OR _product_known",
+        ("product_id",),
+        "quarantine",
+        "product_id is not a known product (re-materialize once the product has landed)",
+    ),
+    Rule(
+        "late_arriving",
+        "transaction_ts IS NULL OR to_date(transaction_ts) >= _ingest_date",
+        ("transaction_ts", "_ingest_date"),
+        "warn",
+        "the transaction happened before the day it landed",
+    ),
     unexpected_columns(),
 )
 
@@ -149,8 +204,13 @@ CUSTOMER_RULES: tuple[Rule, ...] = (
     malformed_record(),
     *id_rules("customer_id"),
     present("email"),
-    Rule("email_valid", f"email IS NULL OR email RLIKE '{EMAIL_PATTERN}'", ("email",), "quarantine",
-         "email is not a valid address"),
+    Rule(
+        "email_valid",
+        f"email IS NULL OR email RLIKE '{EMAIL_PATTERN}'",
+        ("email",),
+        "quarantine",
+        "email is not a valid address",
+    ),
     present("country"),
     allowed("country", COUNTRIES),
     present("loyalty_tier"),
@@ -160,8 +220,13 @@ CUSTOMER_RULES: tuple[Rule, ...] = (
     *timestamp_rules("updated_at"),
     present("first_name", "warn"),
     present("last_name", "warn"),
-    Rule("phone_valid", "nullif(trim(_raw.phone), '') IS NULL OR phone IS NOT NULL", ("phone",), "warn",
-         "phone has fewer than 7 digits"),
+    Rule(
+        "phone_valid",
+        "nullif(trim(_raw.phone), '') IS NULL OR phone IS NOT NULL",
+        ("phone",),
+        "warn",
+        "phone has fewer than 7 digits",
+    ),
     unexpected_columns(),
 )
 
@@ -175,12 +240,22 @@ PRODUCT_RULES: tuple[Rule, ...] = (
     present("name", "warn"),
     present("category"),
     allowed("category", tuple(CATEGORY_TREE)),
-    Rule("subcategory_in_category", f"subcategory IS NULL OR category IS NULL OR {_SUBCATEGORY_PAIRS}",
-         ("category", "subcategory"), "quarantine", "subcategory does not belong to the category"),
+    Rule(
+        "subcategory_in_category",
+        f"subcategory IS NULL OR category IS NULL OR {_SUBCATEGORY_PAIRS}",
+        ("category", "subcategory"),
+        "quarantine",
+        "subcategory does not belong to the category",
+    ),
     *money_rules("unit_price"),
     *money_rules("unit_cost"),
-    Rule("cost_not_above_price", "unit_cost IS NULL OR unit_price IS NULL OR unit_cost <= unit_price",
-         ("unit_cost", "unit_price"), "warn", "unit_cost is above unit_price"),
+    Rule(
+        "cost_not_above_price",
+        "unit_cost IS NULL OR unit_price IS NULL OR unit_cost <= unit_price",
+        ("unit_cost", "unit_price"),
+        "warn",
+        "unit_cost is above unit_price",
+    ),
     present("is_active"),
     parses("is_active", "boolean"),
     *timestamp_rules("updated_at"),

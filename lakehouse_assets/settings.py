@@ -43,7 +43,8 @@ class Settings(BaseModel):
     dagster_home: str = Field(description="DAGSTER_HOME: Dagster instance folder (SQLite storage).")
     spark_master: str = Field(description="LAKEHOUSE_SPARK_MASTER: Spark master URL.")
     spark_driver_memory: str = Field(
-        default="2g", description="LAKEHOUSE_SPARK_DRIVER_MEMORY: spark.driver.memory (a local master runs the work in it)."
+        default="2g",
+        description="LAKEHOUSE_SPARK_DRIVER_MEMORY: spark.driver.memory (a local master runs the work in it).",
     )
     spark_shuffle_partitions: int = Field(
         default=4, description="LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS: spark.sql.shuffle.partitions."
@@ -143,9 +144,7 @@ def _table_root(env: Mapping[str, str]) -> str:
             f"the S3A connector, so set LAKEHOUSE_ROOT=s3a://{raw.split('://', 1)[1]}."
         )
     if "://" in raw:
-        raise SettingsError(
-            f"LAKEHOUSE_ROOT={raw!r} is not supported; use a local folder or s3a://bucket/prefix."
-        )
+        raise SettingsError(f"LAKEHOUSE_ROOT={raw!r} is not supported; use a local folder or s3a://bucket/prefix.")
     return _local_dir(env, "LAKEHOUSE_ROOT", DEFAULT_BASE / "tables")
 
 
@@ -247,7 +246,9 @@ def _hours(env: Mapping[str, str], name: str, default: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()):
-        raise SettingsError(f"{name}={raw!r} is not a number of hours; set a whole number of 0 or more, e.g. 168 (7 days).")
+        raise SettingsError(
+            f"{name}={raw!r} is not a number of hours; set a whole number of 0 or more, e.g. 168 (7 days)."
+        )
     return int(raw)
 
 

@@ -37,8 +37,10 @@ def graph_edges(defs: Definitions) -> dict[str, set[AssetKey]]:
     repository snapshot the webserver serves, so what is asserted is what the UI shows."""
     snap = RepositorySnap.from_def(defs.get_repository_def())
     parents = {node.asset_key: {edge.parent_asset_key for edge in node.parent_edges} for node in snap.asset_nodes}
-    check_tables = {(check.asset_key, check.name): {check.asset_key, *check.additional_asset_keys}
-                    for check in snap.asset_check_nodes}
+    check_tables = {
+        (check.asset_key, check.name): {check.asset_key, *check.additional_asset_keys}
+        for check in snap.asset_check_nodes
+    }
     edges: dict[str, set[AssetKey]] = defaultdict(set)
     for definition in [*defs.assets, *defs.asset_checks]:
         op = definition.node_def.name

@@ -26,7 +26,9 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float, what: st
             return
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"{what} exited with code {process.returncode} before listening on 127.0.0.1:{port}") from None
+                raise RuntimeError(
+                    f"{what} exited with code {process.returncode} before listening on 127.0.0.1:{port}"
+                ) from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s") from None
             time.sleep(0.05)

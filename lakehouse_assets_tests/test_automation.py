@@ -11,8 +11,8 @@ from dagster import (
 )
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
 
-from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.contracts import SOURCES
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 
 BRONZE_CHECKS = ("records_landed_equal_rows_written", "contract_columns_present")
 SILVER_CHECKS = {
@@ -28,8 +28,12 @@ def land_bronze_day(instance, day: str, checks_pass: bool) -> None:
 
 
 def land_silver_day(instance, day: str, checks_pass: bool) -> None:
-    land_day(instance, day, {("silver", source): SILVER_CHECKS[source] for source in SOURCES}
-             | {("silver", "quarantine"): ()}, checks_pass)
+    land_day(
+        instance,
+        day,
+        {("silver", source): SILVER_CHECKS[source] for source in SOURCES} | {("silver", "quarantine"): ()},
+        checks_pass,
+    )
 
 
 def land_day(instance, day: str, checks_by_key: dict, checks_pass: bool) -> None:
@@ -44,8 +48,14 @@ def land_day(instance, day: str, checks_by_key: dict, checks_pass: bool) -> None
         )
         for check in checks:
             instance.report_runless_asset_event(
-                AssetCheckEvaluation(asset_key=key, check_name=check, passed=checks_pass, partition=partition, blocking=True,
-                                     target_materialization_data=target)
+                AssetCheckEvaluation(
+                    asset_key=key,
+                    check_name=check,
+                    passed=checks_pass,
+                    partition=partition,
+                    blocking=True,
+                    target_materialization_data=target,
+                )
             )
 
 
@@ -75,7 +85,8 @@ def test_a_bronze_day_with_a_failed_blocking_check_pulls_nothing():
 def requested_gold(result) -> dict[str, list[str]]:
     return {
         key.to_user_string(): sorted(result.get_requested_partitions(key) or [])
-        for key in defs.resolve_asset_graph().get_all_asset_keys() if key.path[0] == "gold"
+        for key in defs.resolve_asset_graph().get_all_asset_keys()
+        if key.path[0] == "gold"
         if result.get_requested_partitions(key) or result.get_num_requested(key)
     }
 
@@ -94,7 +105,9 @@ def test_a_checked_silver_day_pulls_the_gold_partitions_that_read_it_although_ot
         }
 
         # product_performance reads the product dimension whole: it follows once that exists.
-        land_day(instance, "", {("gold", "dim_products"): ("one_row_per_product", "fact_keys_resolve")}, checks_pass=True)
+        land_day(
+            instance, "", {("gold", "dim_products"): ("one_row_per_product", "fact_keys_resolve")}, checks_pass=True
+        )
         third = evaluate_automation_conditions(defs, instance, cursor=second.cursor)
         days = [f"2024-01-{d:02d}" for d in range(2, 10)]  # every day whose trailing week (+1 late day) has 01-03
         assert requested_gold(third) == {"gold/product_performance": days}

@@ -51,10 +51,20 @@ def test_bench_smoke_runs_every_part_and_writes_the_report(bench_run, tmp_path):
     assert day["layers"]["silver"]["rows_in"] == landed
     assert day["layers"]["silver"]["rows_out"] > 0 and day["layers"]["gold"]["rows_out"] > 0
     assert set(day["tables"]) == {
-        "bronze/customers", "bronze/products", "bronze/transactions",
-        "bronze/customers_files", "bronze/products_files", "bronze/transactions_files",
-        "silver/customers", "silver/products", "silver/transactions", "silver/quarantine",
-        "gold/dim_customers", "gold/dim_products", "gold/daily_sales_summary", "gold/product_performance",
+        "bronze/customers",
+        "bronze/products",
+        "bronze/transactions",
+        "bronze/customers_files",
+        "bronze/products_files",
+        "bronze/transactions_files",
+        "silver/customers",
+        "silver/products",
+        "silver/transactions",
+        "silver/quarantine",
+        "gold/dim_customers",
+        "gold/dim_products",
+        "gold/daily_sales_summary",
+        "gold/product_performance",
         "gold/customer_segments",
     }
 

@@ -38,14 +38,41 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home/dagster.yaml").write_text("")  # the defaults: SQLite under DAGSTER_HOME
     subprocess.run(
-        [BIN / "lakehouse", "generate", "--days", "2", "--transactions-per-day", "300", "--customers", "40", "--products", "12"],
-        env=env, check=True, capture_output=True, text=True,
+        [
+            BIN / "lakehouse",
+            "generate",
+            "--days",
+            "2",
+            "--transactions-per-day",
+            "300",
+            "--customers",
+            "40",
+            "--products",
+            "12",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     manifest = json.loads((tmp_path / "landing/transactions/2024-01-01/_manifest.json").read_text())
 
     run = subprocess.run(
-        [BIN / "dagster", "asset", "materialize", "-m", "lakehouse_assets.definitions", "--select", "bronze/transactions,bronze/transactions_files", "--partition", "2024-01-01"],
-        env=env, capture_output=True, text=True, cwd=tmp_path,
+        [
+            BIN / "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "lakehouse_assets.definitions",
+            "--select",
+            "bronze/transactions,bronze/transactions_files",
+            "--partition",
+            "2024-01-01",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "RUN_SUCCESS" in run.stderr
@@ -62,7 +89,9 @@ def test_dagster_cli_materializes_a_bronze_partition_another_reader_can_open(tmp
 
     probe = subprocess.run(
         [sys.executable, "-c", DELTA_RS_PROBE, str(tmp_path / "tables/bronze/transactions")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     table = json.loads(probe.stdout)
     assert table["rows"] == manifest["records"]
@@ -93,7 +122,10 @@ def test_lakehouse_demo_runs_bronze_to_gold_and_reports_every_table(tmp_path):
         env.pop(name, None)
     run = subprocess.run(
         [BIN / "lakehouse", "demo", "--days", "2", "--transactions-per-day", "200"],
-        env=env, cwd=tmp_path, capture_output=True, text=True,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     output = run.stdout.splitlines()
@@ -103,8 +135,18 @@ def test_lakehouse_demo_runs_bronze_to_gold_and_reports_every_table(tmp_path):
     assert sorted(lines) == sorted(
         [f"bronze/{s}{t}" for s in ("customers", "products", "transactions") for t in ("", "_files")]
         + [f"silver/{s}" for s in ("customers", "products", "quarantine", "transactions")]
-        + [f"gold/{s}" for s in ("customer_segments", "daily_sales_summary", "dim_customers", "dim_products",
-                                 "monthly_sales_summary", "product_performance", "weekly_sales_summary")]
+        + [
+            f"gold/{s}"
+            for s in (
+                "customer_segments",
+                "daily_sales_summary",
+                "dim_customers",
+                "dim_products",
+                "monthly_sales_summary",
+                "product_performance",
+                "weekly_sales_summary",
+            )
+        ]
     )
     for name, line in lines.items():
         assert "not materialized" not in line, line

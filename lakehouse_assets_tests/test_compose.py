@@ -33,7 +33,11 @@ EXPECTED_DEPENDS_ON = {
     "daemon": {"postgres": "service_healthy", "user-code": "service_healthy"},
 }
 INSTANCE_ENV = (
-    "DAGSTER_HOME", "DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_USER", "DAGSTER_POSTGRES_PASSWORD", "DAGSTER_POSTGRES_DB"
+    "DAGSTER_HOME",
+    "DAGSTER_POSTGRES_HOST",
+    "DAGSTER_POSTGRES_USER",
+    "DAGSTER_POSTGRES_PASSWORD",
+    "DAGSTER_POSTGRES_DB",
 )
 S3_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
@@ -118,7 +122,9 @@ def dockerfile() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def dockerfile_env(dockerfile) -> dict[str, str]:
-    return {k: v for keyword, arguments in dockerfile if keyword == "ENV" for k, v in env_assignments(arguments).items()}
+    return {
+        k: v for keyword, arguments in dockerfile if keyword == "ENV" for k, v in env_assignments(arguments).items()
+    }
 
 
 def option_value(argv: list[str], option: str) -> str:
@@ -128,7 +134,9 @@ def option_value(argv: list[str], option: str) -> str:
 def copy_destination(dockerfile, dockerfile_env, source: str) -> str:
     """Where the Dockerfile copies `source`, with its ENV variables expanded."""
     [destination] = [
-        arguments.split()[-1] for keyword, arguments in dockerfile if keyword == "COPY" and arguments.split()[0] == source
+        arguments.split()[-1]
+        for keyword, arguments in dockerfile
+        if keyword == "COPY" and arguments.split()[0] == source
     ]
     return re.sub(r"\$\{?(\w+)\}?", lambda m: dockerfile_env[m.group(1)], destination)
 
@@ -225,7 +233,9 @@ def test_every_dagster_service_reaches_the_same_postgres(compose, service_env):
         env = service_env(name)
         assert env["DAGSTER_POSTGRES_HOST"] == "postgres" and "postgres" in compose["services"]
         assert (env["DAGSTER_POSTGRES_USER"], env["DAGSTER_POSTGRES_PASSWORD"], env["DAGSTER_POSTGRES_DB"]) == (
-            postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"], postgres["POSTGRES_DB"]
+            postgres["POSTGRES_USER"],
+            postgres["POSTGRES_PASSWORD"],
+            postgres["POSTGRES_DB"],
         ), name
 
 
@@ -252,8 +262,13 @@ def test_the_workspace_points_at_the_code_server(compose, dockerfile, dockerfile
     assert server["host"] == "user-code"
     served_on = int(option_value(user_code["command"], "-p"))
     assert server["port"] == served_on == int(option_value(user_code["healthcheck"]["test"], "-p"))
-    assert option_value(user_code["command"], "-h") == "0.0.0.0", "the server must accept connections from other containers"
-    assert (server["location_name"], option_value(user_code["command"], "-m")) == ("lakehouse_assets", "lakehouse_assets.definitions")
+    assert option_value(user_code["command"], "-h") == "0.0.0.0", (
+        "the server must accept connections from other containers"
+    )
+    assert (server["location_name"], option_value(user_code["command"], "-m")) == (
+        "lakehouse_assets",
+        "lakehouse_assets.definitions",
+    )
     copied_to = copy_destination(dockerfile, dockerfile_env, "deploy/workspace.yaml")
     for name in ("webserver", "daemon"):
         assert option_value(compose["services"][name]["command"], "-w") == copied_to, name
@@ -282,11 +297,21 @@ def test_dagster_yaml_is_a_valid_instance_with_the_env_compose_gives(service, in
     storage, storage_config = processed_config(instance_ref.storage_data)
     assert f"{storage.__module__}.{storage.__name__}" == "dagster_postgres.storage.DagsterPostgresStorage"
     assert storage_config["postgres_db"] == {
-        "hostname": "postgres", "username": env["DAGSTER_POSTGRES_USER"], "password": env["DAGSTER_POSTGRES_PASSWORD"],
-        "db_name": env["DAGSTER_POSTGRES_DB"], "port": 5432, "params": {}, "scheme": "postgresql",
+        "hostname": "postgres",
+        "username": env["DAGSTER_POSTGRES_USER"],
+        "password": env["DAGSTER_POSTGRES_PASSWORD"],
+        "db_name": env["DAGSTER_POSTGRES_DB"],
+        "port": 5432,
+        "params": {},
+        "scheme": "postgresql",
     }
-    for data in (instance_ref.run_coordinator_data, instance_ref.run_launcher_data, instance_ref.compute_logs_data,
-                 instance_ref.local_artifact_storage_data, instance_ref.scheduler_data):
+    for data in (
+        instance_ref.run_coordinator_data,
+        instance_ref.run_launcher_data,
+        instance_ref.compute_logs_data,
+        instance_ref.local_artifact_storage_data,
+        instance_ref.scheduler_data,
+    ):
         processed_config(data)
     assert instance_ref.settings["telemetry"] == {"enabled": False}
 

@@ -31,40 +31,99 @@ D1, D2, D3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
 
 # The columns and types the Spark transforms write (lakehouse_assets/transforms/gold, silver/quality.py,
 # contracts.bronze_schema), as delta-rs reads them back from the real tables.
-DAILY_SALES_SCHEMA = pa.schema([
-    ("transaction_date", pa.date32()), ("channel", pa.string()), ("category", pa.string()), ("orders", pa.int64()),
-    ("units", pa.int64()), ("gross_revenue", MONEY), ("refunded_amount", MONEY), ("cancelled_amount", MONEY),
-    ("pending_amount", MONEY), ("distinct_customers", pa.int64()), ("net_revenue", MONEY), ("avg_order_value", MONEY),
-])
-PRODUCT_PERFORMANCE_SCHEMA = pa.schema([
-    ("transaction_date", pa.date32()), ("product_id", pa.string()), ("category", pa.string()), ("units", pa.int64()),
-    ("revenue", MONEY), ("margin", MONEY), ("rank_in_category", pa.int32()), ("share_of_category_revenue", RATE),
-    ("trailing_7d_revenue", MONEY),
-])
-CUSTOMER_SEGMENTS_SCHEMA = pa.schema([
-    ("as_of_date", pa.date32()), ("customer_id", pa.string()), ("recency_days", pa.int32()), ("frequency", pa.int64()),
-    ("monetary", MONEY), ("r_score", pa.int32()), ("f_score", pa.int32()), ("m_score", pa.int32()), ("rfm", pa.string()),
-    ("segment", pa.string()), ("lifetime_value", MONEY), ("first_purchase", pa.date32()),
-])
-DIM_PRODUCTS_SCHEMA = pa.schema([
-    ("product_id", pa.string()), ("name", pa.string()), ("brand", pa.string()), ("category", pa.string()),
-    ("subcategory", pa.string()), ("category_path", pa.string()), ("unit_price", WIDE_MONEY), ("unit_cost", WIDE_MONEY),
-    ("unit_margin", MONEY), ("margin_rate", RATE), ("is_active", pa.bool_()), ("valid_since", UTC_TS),
-    ("version_count", pa.int64()),
-])
-QUARANTINE_SCHEMA = pa.schema([
-    ("source", pa.string()), ("business_key", pa.string()), ("disposition", pa.string()),
-    ("failed_rules", pa.list_(pa.string())), ("reason", pa.string()), ("raw_record", pa.string()),
-    ("_source_file", pa.string()), ("_source_format", pa.string()), ("_ingested_at", UTC_TS), ("_run_id", pa.string()),
-    ("_ingest_date", pa.date32()),
-])
+DAILY_SALES_SCHEMA = pa.schema(
+    [
+        ("transaction_date", pa.date32()),
+        ("channel", pa.string()),
+        ("category", pa.string()),
+        ("orders", pa.int64()),
+        ("units", pa.int64()),
+        ("gross_revenue", MONEY),
+        ("refunded_amount", MONEY),
+        ("cancelled_amount", MONEY),
+        ("pending_amount", MONEY),
+        ("distinct_customers", pa.int64()),
+        ("net_revenue", MONEY),
+        ("avg_order_value", MONEY),
+    ]
+)
+PRODUCT_PERFORMANCE_SCHEMA = pa.schema(
+    [
+        ("transaction_date", pa.date32()),
+        ("product_id", pa.string()),
+        ("category", pa.string()),
+        ("units", pa.int64()),
+        ("revenue", MONEY),
+        ("margin", MONEY),
+        ("rank_in_category", pa.int32()),
+        ("share_of_category_revenue", RATE),
+        ("trailing_7d_revenue", MONEY),
+    ]
+)
+CUSTOMER_SEGMENTS_SCHEMA = pa.schema(
+    [
+        ("as_of_date", pa.date32()),
+        ("customer_id", pa.string()),
+        ("recency_days", pa.int32()),
+        ("frequency", pa.int64()),
+        ("monetary", MONEY),
+        ("r_score", pa.int32()),
+        ("f_score", pa.int32()),
+        ("m_score", pa.int32()),
+        ("rfm", pa.string()),
+        ("segment", pa.string()),
+        ("lifetime_value", MONEY),
+        ("first_purchase", pa.date32()),
+    ]
+)
+DIM_PRODUCTS_SCHEMA = pa.schema(
+    [
+        ("product_id", pa.string()),
+        ("name", pa.string()),
+        ("brand", pa.string()),
+        ("category", pa.string()),
+        ("subcategory", pa.string()),
+        ("category_path", pa.string()),
+        ("unit_price", WIDE_MONEY),
+        ("unit_cost", WIDE_MONEY),
+        ("unit_margin", MONEY),
+        ("margin_rate", RATE),
+        ("is_active", pa.bool_()),
+        ("valid_since", UTC_TS),
+        ("version_count", pa.int64()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("business_key", pa.string()),
+        ("disposition", pa.string()),
+        ("failed_rules", pa.list_(pa.string())),
+        ("reason", pa.string()),
+        ("raw_record", pa.string()),
+        ("_source_file", pa.string()),
+        ("_source_format", pa.string()),
+        ("_ingested_at", UTC_TS),
+        ("_run_id", pa.string()),
+        ("_ingest_date", pa.date32()),
+    ]
+)
 
 
 def bronze_schema(source: str) -> pa.Schema:
-    return pa.schema([*[(name, pa.string()) for name in CONTRACT_COLUMNS[source]],
-                      ("_corrupt_record", pa.string()), ("_rescued_data", pa.string()), ("_ingested_at", UTC_TS),
-                      ("_source_file", pa.string()), ("_source_format", pa.string()), ("_data_source", pa.string()),
-                      ("_run_id", pa.string()), ("_ingest_date", pa.date32())])
+    return pa.schema(
+        [
+            *[(name, pa.string()) for name in CONTRACT_COLUMNS[source]],
+            ("_corrupt_record", pa.string()),
+            ("_rescued_data", pa.string()),
+            ("_ingested_at", UTC_TS),
+            ("_source_file", pa.string()),
+            ("_source_format", pa.string()),
+            ("_data_source", pa.string()),
+            ("_run_id", pa.string()),
+            ("_ingest_date", pa.date32()),
+        ]
+    )
 
 
 def rows_of(schema: pa.Schema, rows: list[dict]) -> pa.Table:
@@ -73,11 +132,29 @@ def rows_of(schema: pa.Schema, rows: list[dict]) -> pa.Table:
 
 
 DAILY_SALES = [
-    {"transaction_date": D1, "channel": "online", "category": "Electronics", "orders": 3, "net_revenue": Decimal("100.10")},
-    {"transaction_date": D1, "channel": "store", "category": "Electronics", "orders": 1, "net_revenue": Decimal("50.25")},
+    {
+        "transaction_date": D1,
+        "channel": "online",
+        "category": "Electronics",
+        "orders": 3,
+        "net_revenue": Decimal("100.10"),
+    },
+    {
+        "transaction_date": D1,
+        "channel": "store",
+        "category": "Electronics",
+        "orders": 1,
+        "net_revenue": Decimal("50.25"),
+    },
     {"transaction_date": D1, "channel": "online", "category": "Books", "orders": 2, "net_revenue": Decimal("20.20")},
     {"transaction_date": D2, "channel": "online", "category": "Books", "orders": 4, "net_revenue": Decimal("30.30")},
-    {"transaction_date": D2, "channel": "mobile", "category": "Electronics", "orders": 2, "net_revenue": Decimal("200.00")},
+    {
+        "transaction_date": D2,
+        "channel": "mobile",
+        "category": "Electronics",
+        "orders": 2,
+        "net_revenue": Decimal("200.00"),
+    },
     {"transaction_date": D3, "channel": "store", "category": "Books", "orders": 1, "net_revenue": Decimal("10.05")},
 ]
 PRODUCT_PERFORMANCE = [
@@ -97,18 +174,37 @@ CUSTOMER_SEGMENTS = [
 ]
 BRONZE_ROWS = {"transactions": {D1: 10, D2: 20}, "customers": {D1: 4}, "products": {D1: 2}}
 QUARANTINE = [
-    {"source": "transactions", "disposition": "quarantined", "failed_rules": ["quantity_at_least_one", "product_known"], "_ingest_date": D1},
+    {
+        "source": "transactions",
+        "disposition": "quarantined",
+        "failed_rules": ["quantity_at_least_one", "product_known"],
+        "_ingest_date": D1,
+    },
     {"source": "transactions", "disposition": "quarantined", "failed_rules": ["product_known"], "_ingest_date": D1},
     {"source": "transactions", "disposition": "duplicate", "failed_rules": ["duplicate"], "_ingest_date": D1},
     {"source": "transactions", "disposition": "quarantined", "failed_rules": ["customer_known"], "_ingest_date": D2},
     {"source": "customers", "disposition": "quarantined", "failed_rules": ["email_valid"], "_ingest_date": D1},
 ]
 # What write_lakehouse writes, in the order of the project's tables (layer, then name).
-WRITTEN_TABLES = ["bronze/customers", "bronze/products", "bronze/transactions", "silver/quarantine",
-                  "gold/customer_segments", "gold/daily_sales_summary", "gold/dim_products", "gold/product_performance"]
+WRITTEN_TABLES = [
+    "bronze/customers",
+    "bronze/products",
+    "bronze/transactions",
+    "silver/quarantine",
+    "gold/customer_segments",
+    "gold/daily_sales_summary",
+    "gold/dim_products",
+    "gold/product_performance",
+]
 CHART_TITLES = [
-    "Net revenue by day and channel", "Net revenue by category", "Top 10 products by revenue", "Customer segments on 2024-01-02",
-    "Rows per table", "Table size and version", "Quarantine rate by rule", "Quarantine rate by landing day",
+    "Net revenue by day and channel",
+    "Net revenue by category",
+    "Top 10 products by revenue",
+    "Customer segments on 2024-01-02",
+    "Rows per table",
+    "Table size and version",
+    "Quarantine rate by rule",
+    "Quarantine rate by landing day",
 ]
 
 
@@ -116,15 +212,22 @@ def write_bronze(uri: str, source: str, days: dict[date, int], partitioned: bool
     """One commit per landing day, as bronze materializes one partition at a time."""
     for day, count in days.items():
         rows = [{"_ingest_date": day, "_data_source": source} for _ in range(count)]
-        write_deltalake(uri, rows_of(bronze_schema(source), rows), mode="append",
-                        partition_by=["_ingest_date"] if partitioned else None, **options)
+        write_deltalake(
+            uri,
+            rows_of(bronze_schema(source), rows),
+            mode="append",
+            partition_by=["_ingest_date"] if partitioned else None,
+            **options,
+        )
 
 
 def write_lakehouse(root: str, gold: bool = True, **options) -> None:
     """bronze (3 sources), silver/quarantine and, with `gold`, four gold tables: 8 of the 14 tables."""
     for source, days in BRONZE_ROWS.items():
         write_bronze(f"{root}/bronze/{source}", source, days, **options)
-    write_deltalake(f"{root}/silver/quarantine", rows_of(QUARANTINE_SCHEMA, QUARANTINE), partition_by=["_ingest_date"], **options)
+    write_deltalake(
+        f"{root}/silver/quarantine", rows_of(QUARANTINE_SCHEMA, QUARANTINE), partition_by=["_ingest_date"], **options
+    )
     if not gold:
         return
     for key, schema, rows, partition in (
@@ -133,7 +236,9 @@ def write_lakehouse(root: str, gold: bool = True, **options) -> None:
         (data.CUSTOMER_SEGMENTS, CUSTOMER_SEGMENTS_SCHEMA, CUSTOMER_SEGMENTS, "as_of_date"),
         (data.DIM_PRODUCTS, DIM_PRODUCTS_SCHEMA, DIM_PRODUCTS, None),
     ):
-        write_deltalake(f"{root}/{key}", rows_of(schema, rows), partition_by=[partition] if partition else None, **options)
+        write_deltalake(
+            f"{root}/{key}", rows_of(schema, rows), partition_by=[partition] if partition else None, **options
+        )
 
 
 @pytest.fixture
@@ -154,13 +259,24 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 # --- data.py: reading the tables ---
 
+
 def test_storage_options_map_an_s3a_root_to_delta_rs():
-    env = {"LAKEHOUSE_ROOT": "s3a://lake-bucket/tables", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
-           "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "eu-west-1"}
+    env = {
+        "LAKEHOUSE_ROOT": "s3a://lake-bucket/tables",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_REGION": "eu-west-1",
+    }
     lake = data.Lakehouse.from_settings(Settings.from_env(env), env)
     assert lake.uri("gold/daily_sales_summary") == "s3://lake-bucket/tables/gold/daily_sales_summary"
-    assert lake.storage_options == {"AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "eu-west-1",
-                                    "AWS_ENDPOINT_URL": "http://127.0.0.1:9000", "AWS_ALLOW_HTTP": "true"}
+    assert lake.storage_options == {
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "AWS_ALLOW_HTTP": "true",
+    }
     https = {**env, "AWS_ENDPOINT_URL": "https://s3.example.com"}
     assert "AWS_ALLOW_HTTP" not in data.storage_options(Settings.from_env(https), https)
 
@@ -190,10 +306,24 @@ def test_table_stats_give_version_rows_files_and_bytes_of_the_current_version(tm
     bronze_files = sorted((tmp_path / "bronze" / "transactions").rglob("*.parquet"))
     current_sales_files = [tmp_path / "gold" / "daily_sales_summary" / path for path in DeltaTable(uri).file_uris()]
     assert records(stats.drop(columns="last_commit")) == [
-        {"table": "bronze/transactions", "layer": "bronze", "version": 1, "rows": 8, "files": 2,
-         "size_bytes": sum(f.stat().st_size for f in bronze_files), "operation": "WRITE"},
-        {"table": data.DAILY_SALES, "layer": "gold", "version": 1, "rows": 2, "files": 1,
-         "size_bytes": sum(Path(f).stat().st_size for f in current_sales_files), "operation": "WRITE"},
+        {
+            "table": "bronze/transactions",
+            "layer": "bronze",
+            "version": 1,
+            "rows": 8,
+            "files": 2,
+            "size_bytes": sum(f.stat().st_size for f in bronze_files),
+            "operation": "WRITE",
+        },
+        {
+            "table": data.DAILY_SALES,
+            "layer": "gold",
+            "version": 1,
+            "rows": 2,
+            "files": 1,
+            "size_bytes": sum(Path(f).stat().st_size for f in current_sales_files),
+            "operation": "WRITE",
+        },
     ]
     assert list(stats["last_commit"]) == [
         pd.Timestamp(DeltaTable(lake.uri(key)).history(1)[0]["timestamp"], unit="ms", tz="UTC")
@@ -223,10 +353,16 @@ def test_snapshot_reads_dates_as_datetimes_and_money_as_float(snapshot):
     assert str(snapshot.daily_sales["transaction_date"].dtype).startswith("datetime64")
     assert sorted(snapshot.daily_sales["net_revenue"]) == [10.05, 20.20, 30.30, 50.25, 100.10, 200.00]
     assert sorted(map(list, snapshot.quarantine["failed_rules"])) == [
-        ["customer_known"], ["duplicate"], ["email_valid"], ["product_known"], ["quantity_at_least_one", "product_known"]]
+        ["customer_known"],
+        ["duplicate"],
+        ["email_valid"],
+        ["product_known"],
+        ["quantity_at_least_one", "product_known"],
+    ]
 
 
 # --- data.py: what the charts show ---
+
 
 def test_revenue_by_day_and_channel_sums_categories_to_the_cent(snapshot):
     assert records(data.revenue_by_day_and_channel(snapshot.daily_sales)) == [
@@ -240,11 +376,13 @@ def test_revenue_by_day_and_channel_sums_categories_to_the_cent(snapshot):
 
 def test_revenue_by_category_largest_first_within_the_chosen_days(snapshot):
     assert records(data.revenue_by_category(snapshot.daily_sales)) == [
-        {"category": "Electronics", "net_revenue": 350.35}, {"category": "Books", "net_revenue": 60.55},
+        {"category": "Electronics", "net_revenue": 350.35},
+        {"category": "Books", "net_revenue": 60.55},
     ]
     later = data.between(snapshot.daily_sales, "transaction_date", D2, D3)
     assert records(data.revenue_by_category(later)) == [
-        {"category": "Electronics", "net_revenue": 200.00}, {"category": "Books", "net_revenue": 40.35},
+        {"category": "Electronics", "net_revenue": 200.00},
+        {"category": "Books", "net_revenue": 40.35},
     ]
     assert data.day_span(snapshot.daily_sales, "transaction_date") == (D1, D3)
 
@@ -258,10 +396,15 @@ def test_top_products_by_revenue_named_from_the_product_dimension(snapshot):
 
 
 def test_top_products_keeps_the_ten_best_and_breaks_ties_by_product_id():
-    performance = pd.DataFrame({
-        "transaction_date": pd.Timestamp(D1), "product_id": [f"P{n:02d}" for n in range(12)],
-        "category": "Toys", "units": 1, "revenue": [5.0, 5.0, *[float(n) for n in range(10)]],
-    })
+    performance = pd.DataFrame(
+        {
+            "transaction_date": pd.Timestamp(D1),
+            "product_id": [f"P{n:02d}" for n in range(12)],
+            "category": "Toys",
+            "units": 1,
+            "revenue": [5.0, 5.0, *[float(n) for n in range(10)]],
+        }
+    )
     top = data.top_products(performance, None)
     assert top["product_id"].tolist() == ["P11", "P10", "P09", "P08", "P00", "P01", "P07", "P06", "P05", "P04"]
 
@@ -284,7 +427,13 @@ def test_quarantine_rate_by_rule_divides_by_the_sources_bronze_rows_without_dupl
         {"source": "customers", "rule": "email_valid", "failed_rows": 1, "bronze_rows": 4, "rate": 1 / 4},
         {"source": "transactions", "rule": "product_known", "failed_rows": 2, "bronze_rows": 30, "rate": 2 / 30},
         {"source": "transactions", "rule": "customer_known", "failed_rows": 1, "bronze_rows": 30, "rate": 1 / 30},
-        {"source": "transactions", "rule": "quantity_at_least_one", "failed_rows": 1, "bronze_rows": 30, "rate": 1 / 30},
+        {
+            "source": "transactions",
+            "rule": "quantity_at_least_one",
+            "failed_rows": 1,
+            "bronze_rows": 30,
+            "rate": 1 / 30,
+        },
     ]
 
 
@@ -300,6 +449,7 @@ def test_quarantine_rate_by_day_counts_clean_days_as_zero(snapshot):
 
 
 # --- app.py, run by Streamlit's AppTest ---
+
 
 @pytest.fixture
 def lakehouse_root(tmp_path, monkeypatch):
@@ -339,10 +489,13 @@ def test_dashboard_draws_every_chart_and_the_headline_numbers(lakehouse_root):
     assert list(drawn) == CHART_TITLES
     assert all(frames and all(len(frame) > 0 for frame in frames) for frames in drawn.values())
     assert records(drawn["Net revenue by category"][0]) == [
-        {"category": "Electronics", "net_revenue": 350.35}, {"category": "Books", "net_revenue": 60.55},
+        {"category": "Electronics", "net_revenue": 350.35},
+        {"category": "Books", "net_revenue": 60.55},
     ]
     assert records(drawn["Customer segments on 2024-01-02"][0]) == [
-        {"segment": "champions", "customers": 2}, {"segment": "loyal", "customers": 1}, {"segment": "lost", "customers": 1},
+        {"segment": "champions", "customers": 2},
+        {"segment": "loyal", "customers": 1},
+        {"segment": "lost", "customers": 1},
     ]
     sizes = drawn["Table size and version"][0]
     assert sizes["table"].tolist() == WRITTEN_TABLES
@@ -350,9 +503,11 @@ def test_dashboard_draws_every_chart_and_the_headline_numbers(lakehouse_root):
     # The threshold line of the by-day chart is LAKEHOUSE_QUARANTINE_RATE_THRESHOLD (0.10 by default).
     assert drawn["Quarantine rate by landing day"][1]["threshold"].tolist() == [0.10]
     assert [info.value for info in app.info] == []
-    assert ("Not materialized yet: bronze/customers_files, bronze/products_files, bronze/transactions_files, "
-            "silver/customers, silver/products, silver/transactions, gold/dim_customers, "
-            "gold/monthly_sales_summary, gold/weekly_sales_summary (`lakehouse demo` builds them).") in [c.value for c in app.caption]
+    assert (
+        "Not materialized yet: bronze/customers_files, bronze/products_files, bronze/transactions_files, "
+        "silver/customers, silver/products, silver/transactions, gold/dim_customers, "
+        "gold/monthly_sales_summary, gold/weekly_sales_summary (`lakehouse demo` builds them)."
+    ) in [c.value for c in app.caption]
 
 
 def test_the_date_range_filters_revenue_orders_and_quarantine(lakehouse_root):
@@ -366,7 +521,11 @@ def test_the_date_range_filters_revenue_orders_and_quarantine(lakehouse_root):
     assert metrics(app) == {"Net revenue": "240.35", "Orders": "7", "Quarantine rate": "5.00%", "Tables": "8 of 17"}
     drawn = charts(app)
     assert records(drawn["Net revenue by day and channel"][0])[0] == {
-        "transaction_date": "2024-01-02", "channel": "mobile", "net_revenue": 200.00, "orders": 2}
+        "transaction_date": "2024-01-02",
+        "channel": "mobile",
+        "net_revenue": 200.00,
+        "orders": 2,
+    }
     assert records(drawn["Quarantine rate by rule"][0])[0]["rule"] == "customer_known"
 
 
@@ -385,22 +544,39 @@ def test_missing_gold_tables_are_named_while_health_charts_still_draw(lakehouse_
     app = run_app()
 
     assert [info.value for info in app.info] == [
-        data.missing_message(key, str(lakehouse_root)) for key in (data.DAILY_SALES, data.PRODUCT_PERFORMANCE, data.CUSTOMER_SEGMENTS)
+        data.missing_message(key, str(lakehouse_root))
+        for key in (data.DAILY_SALES, data.PRODUCT_PERFORMANCE, data.CUSTOMER_SEGMENTS)
     ]
     assert "`lakehouse demo`" in data.missing_message(data.DAILY_SALES, str(lakehouse_root))
-    assert list(charts(app)) == ["Rows per table", "Table size and version", "Quarantine rate by rule",
-                                 "Quarantine rate by landing day"]
+    assert list(charts(app)) == [
+        "Rows per table",
+        "Table size and version",
+        "Quarantine rate by rule",
+        "Quarantine rate by landing day",
+    ]
     assert metrics(app) == {"Net revenue": "—", "Orders": "—", "Quarantine rate": "11.11%", "Tables": "4 of 17"}
 
 
 # --- lakehouse dashboard ---
 
+
 def test_dashboard_command_runs_streamlit_on_the_app_with_host_and_port():
     args = cli.build_parser().parse_args(["dashboard", "--host", "0.0.0.0", "--port", "8765"])
     assert args.func is dashboard_cli.run_dashboard
     assert dashboard_cli.streamlit_command(args.host, args.port) == [
-        sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "0.0.0.0", "--server.port", "8765",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        "0.0.0.0",
+        "--server.port",
+        "8765",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     assert cli.build_parser().parse_args(["dashboard"]).port == 8501
 
@@ -448,9 +624,11 @@ def test_dashboard_reads_an_s3a_root_through_delta_rs(s3_server, monkeypatch):
     snapshot = data.load_snapshot(lake, ["bronze/transactions", data.DAILY_SALES, "silver/transactions"])
 
     assert records(snapshot.tables[["table", "version", "rows"]]) == [
-        {"table": "bronze/transactions", "version": 1, "rows": 30}, {"table": data.DAILY_SALES, "version": 0, "rows": 6},
+        {"table": "bronze/transactions", "version": 1, "rows": 30},
+        {"table": data.DAILY_SALES, "version": 0, "rows": 6},
     ]
     assert records(data.revenue_by_category(snapshot.daily_sales)) == [
-        {"category": "Electronics", "net_revenue": 350.35}, {"category": "Books", "net_revenue": 60.55},
+        {"category": "Electronics", "net_revenue": 350.35},
+        {"category": "Books", "net_revenue": 60.55},
     ]
     assert data.overall_quarantine_rate(snapshot.quarantine, snapshot.bronze_rows) == 4 / 36

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.constants import LAYERS
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 
 
 def test_loading_definitions_starts_no_jvm():
@@ -24,10 +24,20 @@ def test_loading_definitions_starts_no_jvm():
 def test_every_asset_has_a_layer_group_and_every_partitioned_asset_a_partition_expr():
     graph = defs.resolve_asset_graph()
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
-    assert keys == [AssetKey(["bronze", s]) for s in ("customers", "customers_files", "products", "products_files",
-                                                       "transactions", "transactions_files")] + [
-        AssetKey(["gold", s]) for s in ("customer_segments", "daily_sales_summary", "dim_customers", "dim_products",
-                                        "monthly_sales_summary", "product_performance", "weekly_sales_summary")
+    assert keys == [
+        AssetKey(["bronze", s])
+        for s in ("customers", "customers_files", "products", "products_files", "transactions", "transactions_files")
+    ] + [
+        AssetKey(["gold", s])
+        for s in (
+            "customer_segments",
+            "daily_sales_summary",
+            "dim_customers",
+            "dim_products",
+            "monthly_sales_summary",
+            "product_performance",
+            "weekly_sales_summary",
+        )
     ] + [AssetKey(["silver", s]) for s in ("customers", "products", "quarantine", "transactions")]
     for key in keys:
         node = graph.get(key)
@@ -53,17 +63,26 @@ def test_bronze_and_silver_carry_their_blocking_checks():
             assert checks[(f"silver/{source}", name)].blocking
         assert not checks[(f"silver/{source}", "rule_failure_rates")].blocking
     assert checks[("silver/transactions", "references_resolve")].blocking
-    for key in [("gold/daily_sales_summary", "matches_silver"), ("gold/daily_sales_summary", "no_negative_amounts"),
-                ("gold/dim_products", "one_row_per_product"), ("gold/dim_products", "fact_keys_resolve"),
-                ("gold/weekly_sales_summary", "equals_sum_of_days"), ("gold/monthly_sales_summary", "equals_sum_of_days"),
-                ("gold/dim_customers", "scd2_history_valid"), ("gold/dim_customers", "fact_keys_resolve"),
-                ("gold/customer_segments", "segments_declared"), ("gold/product_performance", "no_negative_units_or_revenue")]:
+    for key in [
+        ("gold/daily_sales_summary", "matches_silver"),
+        ("gold/daily_sales_summary", "no_negative_amounts"),
+        ("gold/dim_products", "one_row_per_product"),
+        ("gold/dim_products", "fact_keys_resolve"),
+        ("gold/weekly_sales_summary", "equals_sum_of_days"),
+        ("gold/monthly_sales_summary", "equals_sum_of_days"),
+        ("gold/dim_customers", "scd2_history_valid"),
+        ("gold/dim_customers", "fact_keys_resolve"),
+        ("gold/customer_segments", "segments_declared"),
+        ("gold/product_performance", "no_negative_units_or_revenue"),
+    ]:
         assert checks[key].blocking
 
 
 def test_an_invalid_setting_fails_definitions_load_naming_the_variable(tmp_path):
     env = {"LAKEHOUSE_SPARK_MASTER": "mesos://nope", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", "import lakehouse_assets.definitions"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", "import lakehouse_assets.definitions"], capture_output=True, text=True, env=env
+    )
     assert out.returncode != 0
     assert "LAKEHOUSE_SPARK_MASTER='mesos://nope' is not a Spark master URL" in out.stderr
 
@@ -74,8 +93,11 @@ def test_runs_execute_in_one_process_so_all_steps_share_one_spark_session():
 
 def test_one_job_per_calendar_covers_every_asset_once():
     graph = defs.resolve_asset_graph()
-    covered = [key for name in ("daily_lakehouse_job", "weekly_sales_job", "monthly_sales_job")
-               for key in defs.resolve_job_def(name).asset_layer.selected_asset_keys]
+    covered = [
+        key
+        for name in ("daily_lakehouse_job", "weekly_sales_job", "monthly_sales_job")
+        for key in defs.resolve_job_def(name).asset_layer.selected_asset_keys
+    ]
     assert sorted(covered) == sorted(graph.get_all_asset_keys())
 
 
@@ -84,7 +106,10 @@ def test_a_code_version_follows_the_source_of_the_transform_that_computes_the_ta
     from lakehouse_assets.transforms.gold import periods, sales
 
     graph = defs.resolve_asset_graph()
-    daily, weekly = graph.get(AssetKey(["gold", "daily_sales_summary"])), graph.get(AssetKey(["gold", "weekly_sales_summary"]))
+    daily, weekly = (
+        graph.get(AssetKey(["gold", "daily_sales_summary"])),
+        graph.get(AssetKey(["gold", "weekly_sales_summary"])),
+    )
     assert daily.code_version == code_version(sales) != weekly.code_version == code_version(periods)
 
 
@@ -99,8 +124,11 @@ def test_a_code_version_covers_every_lakehouse_module_the_transform_imports():
 
     # The contracts, which bronze's and silver's schemas come from, and the rules silver applies.
     assert names(read_drop, bronze_files) == ["contracts", "transforms.bronze", "transforms.bronze_files"]
-    assert names(pipeline) == ["contracts", "rules", *[f"transforms.silver.{m}" for m in
-                                                        ("dedupe", "parsing", "pipeline", "quality", "standardize", "typed")]]
+    assert names(pipeline) == [
+        "contracts",
+        "rules",
+        *[f"transforms.silver.{m}" for m in ("dedupe", "parsing", "pipeline", "quality", "standardize", "typed")],
+    ]
 
 
 LIGHT_PROBE = (
@@ -127,11 +155,18 @@ def test_the_package_the_generator_and_the_command_line_load_neither_dagster_nor
 def test_only_entry_points_read_the_settings_from_the_environment():
     package = Path(__file__).resolve().parents[1] / "lakehouse_assets"
     readers = sorted(
-        str(path.relative_to(package)) for path in package.rglob("*.py")
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
         if "Settings.from_env(" in path.read_text() and path.name != "settings.py"
     )
     # The definitions module (what Dagster loads), the `lakehouse` commands and the dashboard app; every
     # asset, check, job, schedule and sensor gets its values from build_definitions(settings).
-    assert readers == ["cli/demo.py", "cli/landing.py", "cli/maintenance.py", "cli/timetravel.py",
-                       "dashboard/app.py", "definitions.py"]
+    assert readers == [
+        "cli/demo.py",
+        "cli/landing.py",
+        "cli/maintenance.py",
+        "cli/timetravel.py",
+        "dashboard/app.py",
+        "definitions.py",
+    ]
     assert not [path for path in package.rglob("*.py") if "get_settings" in path.read_text()]

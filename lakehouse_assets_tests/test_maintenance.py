@@ -12,15 +12,13 @@ from delta.tables import DeltaTable
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
-from lakehouse_assets.cli import maintenance as maintenance_cli
-from lakehouse_assets_tests.support import TEST_DEFS as defs
 from lakehouse_assets.cli import main
+from lakehouse_assets.cli import maintenance as maintenance_cli
 from lakehouse_assets.delta.maintenance import (
     LISTING_PARALLELISM_CONF,
     RETENTION_CHECK_CONF,
     RETENTION_WINDOW_IGNORE_CONF,
     ZORDER_BY,
-    TableStats,
     VacuumRetentionError,
     list_tables,
     optimize_table,
@@ -30,6 +28,7 @@ from lakehouse_assets.delta.maintenance import (
 )
 from lakehouse_assets.orchestration.maintenance import DeltaMaintenanceConfig
 from lakehouse_assets.tables import PATHS
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 
 DAYS = (date(2024, 1, 1), date(2024, 1, 2))
 TRANSACTIONS = "transaction_id string, customer_id string, product_id string, quantity int, _ingest_date date"
@@ -39,16 +38,27 @@ def append_small_files(spark, uri: str, appends: int, days=DAYS) -> None:
     """`appends` commits of 2 rows per day, each writing one small file per day (partition)."""
     for n in range(appends):
         rows = [(f"T{n:02d}{day.day}{i}", f"C{(n + i) % 5}", f"P{n % 3}", n + i, day) for day in days for i in range(2)]
-        (spark.createDataFrame(rows, TRANSACTIONS).coalesce(1)
-         .write.format("delta").mode("append").partitionBy("_ingest_date").save(uri))
+        (
+            spark.createDataFrame(rows, TRANSACTIONS)
+            .coalesce(1)
+            .write.format("delta")
+            .mode("append")
+            .partitionBy("_ingest_date")
+            .save(uri)
+        )
 
 
 def append_unpartitioned(spark, uri: str, appends: int) -> None:
     # coalesce(1): an empty Spark partition would leave an empty file on storage that no version
     # references (VACUUM deletes those too, which would blur the counts below).
     for n in range(appends):
-        (spark.createDataFrame([(f"P{n}", f"Desk {n}")], "product_id string, name string").coalesce(1)
-         .write.format("delta").mode("append").save(uri))
+        (
+            spark.createDataFrame([(f"P{n}", f"Desk {n}")], "product_id string, name string")
+            .coalesce(1)
+            .write.format("delta")
+            .mode("append")
+            .save(uri)
+        )
 
 
 def rows(spark, uri: str, version: int | None = None) -> list:
@@ -132,10 +142,13 @@ def test_vacuum_refuses_a_short_retention_then_with_force_deletes_exactly_the_un
     assert on_storage.files == 8 + 2
     version = last_commit(spark, uri)["version"]
 
-    with pytest.raises(VacuumRetentionError, match=re.escape(
-        f"Refusing to VACUUM {uri} with a retention of 0 hours: the table's safety limit is 168 hours "
-        "(delta.deletedFileRetentionDuration)."
-    )) as refused:
+    with pytest.raises(
+        VacuumRetentionError,
+        match=re.escape(
+            f"Refusing to VACUUM {uri} with a retention of 0 hours: the table's safety limit is 168 hours "
+            "(delta.deletedFileRetentionDuration)."
+        ),
+    ) as refused:
         vacuum_table(spark, uri, 0)
     assert "Nothing was deleted" in str(refused.value) and "--force" in str(refused.value)
     assert storage_usage(spark, uri) == on_storage and last_commit(spark, uri)["version"] == version
@@ -178,12 +191,16 @@ def test_maintenance_job_observes_each_configured_table(spark, resources, io_man
     append_small_files(spark, transactions, 3)
     append_unpartitioned(spark, products, 3)
     append_unpartitioned(spark, f"{root}/gold/dim_customers", 2)  # not in the config: untouched
-    before = {"silver/transactions": table_stats(spark, transactions), "gold/dim_products": table_stats(spark, products)}
+    before = {
+        "silver/transactions": table_stats(spark, transactions),
+        "gold/dim_products": table_stats(spark, products),
+    }
     tables = ["silver/transactions", "gold/dim_products"]
 
     refused = defs.resolve_job_def("delta_maintenance_job").execute_in_process(
         run_config=RunConfig(ops={"delta_maintenance": DeltaMaintenanceConfig(tables=tables, retention_hours=0)}),
-        resources=resources, raise_on_error=False,
+        resources=resources,
+        raise_on_error=False,
     )
     assert not refused.success
     cause = refused.failure_data_for_node("delta_maintenance").error.cause
@@ -191,12 +208,16 @@ def test_maintenance_job_observes_each_configured_table(spark, resources, io_man
     assert table_stats(spark, transactions) == before["silver/transactions"]  # checked before touching any
 
     result = defs.resolve_job_def("delta_maintenance_job").execute_in_process(
-        run_config=RunConfig(ops={"delta_maintenance": DeltaMaintenanceConfig(tables=tables, retention_hours=0, force=True)}),
+        run_config=RunConfig(
+            ops={"delta_maintenance": DeltaMaintenanceConfig(tables=tables, retention_hours=0, force=True)}
+        ),
         resources=resources,
     )
 
-    observed = {o.asset_key.to_user_string(): {k: v.value for k, v in o.metadata.items()}
-                for o in result.asset_observations_for_node("delta_maintenance")}
+    observed = {
+        o.asset_key.to_user_string(): {k: v.value for k, v in o.metadata.items()}
+        for o in result.asset_observations_for_node("delta_maintenance")
+    }
     assert sorted(observed) == sorted(tables)
     for key, zorder, files_before, files_after, partitions in (
         ("silver/transactions", "customer_id, product_id", 6, 2, 2),
@@ -205,12 +226,18 @@ def test_maintenance_job_observes_each_configured_table(spark, resources, io_man
         uri, was = f"{root}/{key}", before[key]
         now = table_stats(spark, uri)
         assert observed[key] == {
-            "num_files_before": files_before, "num_files_after": files_after,
-            "size_bytes_before": was.size_bytes, "size_bytes_after": now.size_bytes,
-            "avg_file_bytes": now.size_bytes // files_after, "partitions": partitions,
-            "delta_version": last_commit(spark, uri)["version"], "zorder_by": zorder,
-            "files_compacted": files_before, "files_removed_by_vacuum": files_before,
-            "bytes_removed_by_vacuum": was.size_bytes, "retention_hours": 0,
+            "num_files_before": files_before,
+            "num_files_after": files_after,
+            "size_bytes_before": was.size_bytes,
+            "size_bytes_after": now.size_bytes,
+            "avg_file_bytes": now.size_bytes // files_after,
+            "partitions": partitions,
+            "delta_version": last_commit(spark, uri)["version"],
+            "zorder_by": zorder,
+            "files_compacted": files_before,
+            "files_removed_by_vacuum": files_before,
+            "bytes_removed_by_vacuum": was.size_bytes,
+            "retention_hours": 0,
         }, key
         assert storage_usage(spark, uri) == (files_after, now.size_bytes)
     assert table_stats(spark, f"{root}/gold/dim_customers").num_files == 2
@@ -224,7 +251,9 @@ def test_weekly_schedule_targets_the_job_is_stopped_and_its_default_config_runs(
 
     request = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=None)).run_requests[0]
     # An empty root: the default config (every existing table) finds nothing and succeeds.
-    result = defs.resolve_job_def("delta_maintenance_job").execute_in_process(run_config=request.run_config, resources=resources)
+    result = defs.resolve_job_def("delta_maintenance_job").execute_in_process(
+        run_config=request.run_config, resources=resources
+    )
     assert result.success and result.asset_observations_for_node("delta_maintenance") == []
 
 
@@ -250,7 +279,10 @@ def test_cli_optimize_and_vacuum_print_before_and_after(spark, io_manager, monke
     compacted = table_stats(spark, uri).size_bytes
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"OPTIMIZE 1 table(s) under {root}"
-    assert lines[2] == f"{'silver/transactions':<26} {6:>12} {2:>11} {size:>14,} {compacted:>13,}  Z-order by customer_id, product_id"
+    assert (
+        lines[2] == f"{'silver/transactions':<26} {6:>12} {2:>11} {size:>14,} {compacted:>13,}  Z-order by "
+        f"customer_id, product_id"
+    )
 
     assert main(["vacuum", "silver.transactions", "--retention-hours", "0"]) == 2
     assert "lakehouse vacuum: Refusing to VACUUM" in capsys.readouterr().err
@@ -258,4 +290,7 @@ def test_cli_optimize_and_vacuum_print_before_and_after(spark, io_manager, monke
 
     assert main(["vacuum", "silver/transactions", "--retention-hours", "0", "--force"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2] == f"{'silver/transactions':<26} {8:>12} {2:>11} {size + compacted:>14,} {compacted:>13,}  6 deleted, retention 0 h"
+    assert (
+        lines[2] == f"{'silver/transactions':<26} {8:>12} {2:>11} {size + compacted:>14,} {compacted:>13,}  6 "
+        f"deleted, retention 0 h"
+    )

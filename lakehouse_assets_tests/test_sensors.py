@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, AssetMaterialization, SkipReason, build_sensor_context, instance_for_test
 
-from lakehouse_assets.resources import LandingZone, LocalLandingZone
 from lakehouse_assets.orchestration.sensors import build_landing_sensor
+from lakehouse_assets.resources import LandingZone, LocalLandingZone
 from lakehouse_assets_tests.support import LAYERS
 
 landing_drops = build_landing_sensor(LAYERS.calendars.daily)
@@ -137,7 +137,9 @@ def test_temporary_partial_and_bookkeeping_files_are_ignored(drops, instance):
     # The partial file completes under its final name: now the drop is requested.
     materialize_bronze(instance, "2024-01-03")
     drops.write("products/2024-01-03/b.csv", "product_id\nP1\n")
-    assert requested(tick(instance, drops, result.cursor)) == [("2024-01-03", ["bronze/products"], "products/2024-01-03")]
+    assert requested(tick(instance, drops, result.cursor)) == [
+        ("2024-01-03", ["bronze/products"], "products/2024-01-03")
+    ]
 
 
 def test_files_outside_the_layout_are_reported_once_and_never_requested(drops, instance):
@@ -148,8 +150,10 @@ def test_files_outside_the_layout_are_reported_once_and_never_requested(drops, i
 
     first = tick(instance, drops, None)
     assert no_requests(first)
-    assert '"reported": ["transactions/2023-12-31/before-start.csv", "transactions/2024-01-01/nested/deeper.csv", ' \
-           '"transactions/loose.csv", "transactions/not-a-date/x.csv"]' in first.cursor
+    assert (
+        '"reported": ["transactions/2023-12-31/before-start.csv", "transactions/2024-01-01/nested/deeper.csv", '
+        '"transactions/loose.csv", "transactions/not-a-date/x.csv"]' in first.cursor
+    )
     second = tick(instance, drops, first.cursor)
     assert second.cursor == first.cursor
 
@@ -199,7 +203,9 @@ def test_a_tick_never_starts_spark(tmp_path):
         "from lakehouse_assets.orchestration.sensors import build_landing_sensor\n"
         "from datetime import date\n"
         "with instance_for_test() as instance:\n"
-        "    result = build_landing_sensor(build_calendars(date(2024, 1, 1)).daily)(build_sensor_context(instance=instance, resources={'landing': LocalLandingZone(root=sys.argv[1])}))\n"
+        "    sensor = build_landing_sensor(build_calendars(date(2024, 1, 1)).daily)\n"
+        "    landing = LocalLandingZone(root=sys.argv[1])\n"
+        "    result = sensor(build_sensor_context(instance=instance, resources={'landing': landing}))\n"
         "print(len(result.run_requests), SparkContext._gateway is None)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)

@@ -1,7 +1,6 @@
 """Settings: defaults under ./.lakehouse, and a message naming the variable for every bad value."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -35,7 +34,11 @@ def test_values_from_the_environment(tmp_path):
         }
     )
     assert settings.lakehouse_root == "s3a://lake-bucket/tables" and settings.tables_on_s3
-    assert (settings.s3_endpoint_url, settings.s3_region, settings.sensors_running) == ("http://minio:9000", "eu-west-1", True)
+    assert (settings.s3_endpoint_url, settings.s3_region, settings.sensors_running) == (
+        "http://minio:9000",
+        "eu-west-1",
+        True,
+    )
     assert settings.landing_root == str(tmp_path / "in")
     assert settings.dagster_home == str(tmp_path / "home")
     assert settings.spark_master == "spark://spark-master:7077"
@@ -44,10 +47,16 @@ def test_values_from_the_environment(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("s3://landing", "s3://landing"), ("s3a://landing/drops/", "s3://landing/drops"), ("s3://my.bucket/a/b", "s3://my.bucket/a/b")],
+    [
+        ("s3://landing", "s3://landing"),
+        ("s3a://landing/drops/", "s3://landing/drops"),
+        ("s3://my.bucket/a/b", "s3://my.bucket/a/b"),
+    ],
 )
 def test_landing_root_on_s3(value, expected):
-    settings = Settings.from_env({"LAKEHOUSE_LANDING_ROOT": value, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
+    settings = Settings.from_env(
+        {"LAKEHOUSE_LANDING_ROOT": value, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}
+    )
     assert (settings.landing_root, settings.landing_on_s3, settings.tables_on_s3) == (expected, True, False)
     assert settings.s3_endpoint_url is None and settings.s3_region == "us-east-1"
 
@@ -60,22 +69,50 @@ def test_accepted_spark_masters(master):
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("LAKEHOUSE_ROOT", "s3://bucket/lake", r"LAKEHOUSE_ROOT='s3://bucket/lake' uses s3://.*set LAKEHOUSE_ROOT=s3a://bucket/lake"),
+        (
+            "LAKEHOUSE_ROOT",
+            "s3://bucket/lake",
+            r"LAKEHOUSE_ROOT='s3://bucket/lake' uses s3://.*set LAKEHOUSE_ROOT=s3a://bucket/lake",
+        ),
         ("LAKEHOUSE_ROOT", "s3a://B!/x", r"LAKEHOUSE_ROOT='s3a://B!/x' is not a valid s3a URI"),
         ("LAKEHOUSE_ROOT", "hdfs://nn/lake", r"LAKEHOUSE_ROOT='hdfs://nn/lake' is not supported"),
         ("LAKEHOUSE_LANDING_ROOT", "http://x/y", r"LAKEHOUSE_LANDING_ROOT='http://x/y' is a URL"),
-        ("LAKEHOUSE_LANDING_ROOT", "s3://Bad_Bucket", r"LAKEHOUSE_LANDING_ROOT='s3://Bad_Bucket' is not a valid S3 location"),
+        (
+            "LAKEHOUSE_LANDING_ROOT",
+            "s3://Bad_Bucket",
+            r"LAKEHOUSE_LANDING_ROOT='s3://Bad_Bucket' is not a valid S3 location",
+        ),
         ("LAKEHOUSE_ROOT", "s3a://lake", r"points at S3, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"),
         ("AWS_ENDPOINT_URL", "minio:9000", r"AWS_ENDPOINT_URL='minio:9000' is not an http\(s\) URL"),
-        ("LAKEHOUSE_SENSORS_DEFAULT_STATUS", "on", r"LAKEHOUSE_SENSORS_DEFAULT_STATUS='on' is not a sensor status; set it to running or stopped"),
+        (
+            "LAKEHOUSE_SENSORS_DEFAULT_STATUS",
+            "on",
+            r"LAKEHOUSE_SENSORS_DEFAULT_STATUS='on' is not a sensor status; set it to running or stopped",
+        ),
         ("DAGSTER_HOME", "s3a://b/home", r"DAGSTER_HOME='s3a://b/home' is a URL"),
         ("LAKEHOUSE_SPARK_MASTER", "local[two]", r"LAKEHOUSE_SPARK_MASTER='local\[two\]' is not a Spark master URL"),
-        ("LAKEHOUSE_START_DATE", "01/02/2024", r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD"),
+        (
+            "LAKEHOUSE_START_DATE",
+            "01/02/2024",
+            r"LAKEHOUSE_START_DATE='01/02/2024' is not a date; set it as YYYY-MM-DD",
+        ),
         ("LAKEHOUSE_LATE_ARRIVAL_DAYS", "-1", r"LAKEHOUSE_LATE_ARRIVAL_DAYS='-1' is not a number of days"),
         ("LAKEHOUSE_QUARANTINE_RATE_THRESHOLD", "15%", r"LAKEHOUSE_QUARANTINE_RATE_THRESHOLD='15%' is not a rate"),
-        ("LAKEHOUSE_VACUUM_RETENTION_HOURS", "7d", r"LAKEHOUSE_VACUUM_RETENTION_HOURS='7d' is not a number of hours; set a whole number of 0 or more"),
-        ("LAKEHOUSE_SPARK_DRIVER_MEMORY", "4 GB", r"LAKEHOUSE_SPARK_DRIVER_MEMORY='4 GB' is not a JVM memory size; set a number with a unit"),
-        ("LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS", "0", r"LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS='0' is not a positive whole number"),
+        (
+            "LAKEHOUSE_VACUUM_RETENTION_HOURS",
+            "7d",
+            r"LAKEHOUSE_VACUUM_RETENTION_HOURS='7d' is not a number of hours; set a whole number of 0 or more",
+        ),
+        (
+            "LAKEHOUSE_SPARK_DRIVER_MEMORY",
+            "4 GB",
+            r"LAKEHOUSE_SPARK_DRIVER_MEMORY='4 GB' is not a JVM memory size; set a number with a unit",
+        ),
+        (
+            "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS",
+            "0",
+            r"LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS='0' is not a positive whole number",
+        ),
     ],
 )
 def test_an_invalid_value_names_the_variable(variable, value, message):

@@ -62,7 +62,9 @@ def test_time_travel_returns_each_versions_exact_rows(spark, three_versions):
 
     commits = timetravel.history(spark, uri)
     assert [(c.version, c.operation, c.parameters["mode"], c.rows_written) for c in commits] == [
-        (2, "WRITE", "Append", 1), (1, "WRITE", "Overwrite", 1), (0, "WRITE", "ErrorIfExists", 3),
+        (2, "WRITE", "Append", 1),
+        (1, "WRITE", "Overwrite", 1),
+        (0, "WRITE", "ErrorIfExists", 3),
     ]
     # A moment strictly between the commits of v1 and v2 (history is to the millisecond, Spark
     # timestamps to the microsecond, so half a millisecond after v1 always lies before v2).
@@ -81,7 +83,11 @@ def test_restore_brings_version_0_back_as_a_new_commit(spark, three_versions):
     uri = three_versions
     plan = timetravel.restore_plan(spark, uri, 0)
     assert (plan.table, plan.current.version, plan.target.version, plan.current_rows, plan.target_rows) == (
-        "silver/transactions", 2, 0, 2, 3,
+        "silver/transactions",
+        2,
+        0,
+        2,
+        3,
     )
 
     metrics = timetravel.restore(spark, uri, 0)
@@ -103,7 +109,9 @@ def test_restore_brings_version_0_back_as_a_new_commit(spark, three_versions):
     # The restored-over versions stay readable.
     assert rows_of(timetravel.take_as_of(spark, uri, 2)) == sorted(V1 + V2)
 
-    with pytest.raises(VersionNotFoundError, match=r"^Table silver/transactions has versions 0\.\.3; there is no version 7\.$"):
+    with pytest.raises(
+        VersionNotFoundError, match=r"^Table silver/transactions has versions 0\.\.3; there is no version 7\.$"
+    ):
         timetravel.restore(spark, uri, 7)
     with pytest.raises(timetravel.TimeTravelError, match="already at version 3; nothing to restore"):
         timetravel.restore(spark, uri, 3)
@@ -112,7 +120,9 @@ def test_restore_brings_version_0_back_as_a_new_commit(spark, three_versions):
 
 def test_errors_name_the_table_and_what_exists(spark, three_versions, tmp_path):
     uri = three_versions
-    with pytest.raises(VersionNotFoundError, match=r"^Table silver/transactions has versions 0\.\.2; there is no version 3\.$"):
+    with pytest.raises(
+        VersionNotFoundError, match=r"^Table silver/transactions has versions 0\.\.2; there is no version 3\.$"
+    ):
         timetravel.read_as_of(spark, uri, "3")
 
     first = timetravel.history(spark, uri)[-1]
@@ -129,10 +139,15 @@ def test_errors_name_the_table_and_what_exists(spark, three_versions, tmp_path):
     with pytest.raises(UnknownTableError) as unknown:
         timetravel.resolve_table(root, "silver/transaction")
     message = str(unknown.value)
-    assert message.startswith("Unknown table 'silver/transaction'. Did you mean silver/transactions? Tables: bronze/customers, ")
+    assert message.startswith(
+        "Unknown table 'silver/transaction'. Did you mean silver/transactions? Tables: bronze/customers, "
+    )
     for name in ("silver/quarantine", "gold/daily_sales_summary", "gold/dim_products"):
         assert name in message
-    with pytest.raises(TableNotFoundError, match=r"Table gold/dim_products does not exist yet at .*Materialize asset gold/dim_products first"):
+    with pytest.raises(
+        TableNotFoundError,
+        match=r"Table gold/dim_products does not exist yet at .*Materialize asset gold/dim_products first",
+    ):
         timetravel.resolve_table(root, "gold/dim_products")
     with pytest.raises(TableNotFoundError, match="Table gold/dim_products does not exist yet"):
         timetravel.history(spark, f"{root}/gold/dim_products")
@@ -177,8 +192,11 @@ def test_a_version_older_than_the_file_retention_is_refused_with_the_reason(spar
     month_ago = (datetime.now() - timedelta(days=30)).timestamp()
     os.utime(f"{uri}/_delta_log/00000000000000000000.json", (month_ago, month_ago))
 
-    with pytest.raises(VersionNotFoundError, match=r"^Delta refuses to read version 0 of table silver/products: it is older than "
-                       r"the table's delta.deletedFileRetentionDuration \(168 hours\)"):
+    with pytest.raises(
+        VersionNotFoundError,
+        match=r"^Delta refuses to read version 0 of table silver/products: it is older than "
+        r"the table's delta.deletedFileRetentionDuration \(168 hours\)",
+    ):
         timetravel.read_as_of(spark, uri, "0")
 
 
@@ -198,8 +216,11 @@ def test_change_data_feed_shows_a_replaced_partition_as_deletes_and_inserts(spar
         (4, "lime", "2024-01-02", "insert", 2),
     ]
     assert timetravel.read_changes(spark, uri, 1, 2).where("_change_type = 'insert'").count() == 1
-    with pytest.raises(ChangeDataFeedError, match=r"^Table silver/customers has no change data for version 0: "
-                       r"delta.enableChangeDataFeed was off when it was committed\."):
+    with pytest.raises(
+        ChangeDataFeedError,
+        match=r"^Table silver/customers has no change data for version 0: "
+        r"delta.enableChangeDataFeed was off when it was committed\.",
+    ):
         timetravel.take_changes(spark, uri, 0)
     with pytest.raises(VersionNotFoundError, match=r"has versions 0\.\.2; there is no version 5"):
         timetravel.read_changes(spark, uri, 5)
@@ -238,7 +259,9 @@ def test_cli_history_and_show_as_of(spark, three_versions, lakehouse_env, capsys
     assert out[1].split() == ["version", "timestamp", "operation", "rows", "details"]
     assert [line.split()[0] for line in out[2:]] == ["2", "1", "0"]
     assert [line.split()[3:6] for line in out[2:]] == [
-        ["WRITE", "1", "mode=Append"], ["WRITE", "1", "mode=Overwrite"], ["WRITE", "3", "mode=ErrorIfExists"],
+        ["WRITE", "1", "mode=Append"],
+        ["WRITE", "1", "mode=Overwrite"],
+        ["WRITE", "3", "mode=ErrorIfExists"],
     ]
     assert out[3].endswith("mode=Overwrite numFiles=1 numRemovedFiles=2")
 
@@ -273,7 +296,9 @@ def test_cli_restore_asks_first_and_a_no_changes_nothing(spark, three_versions, 
     code, out, _ = lakehouse(capsys, "restore", "silver/transactions", "--to", "0")
     assert code == 0
     assert out[4] == "Restore? [y/N] "
-    assert out[5].startswith("Restored silver/transactions to version 0: new version 3, 2 file(s) restored, 2 removed, 2 file(s) / ")
+    assert out[5].startswith(
+        "Restored silver/transactions to version 0: new version 3, 2 file(s) restored, 2 removed, 2 file(s) / "
+    )
     assert rows_of(timetravel.take_as_of(spark, three_versions, None)) == sorted(V0)
 
 

@@ -16,8 +16,8 @@ from datetime import date
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetIn,
     MetadataValue,
     PartitionsDefinition,
@@ -210,7 +210,12 @@ def build_rejected_files_check(source: str, daily: PartitionsDefinition) -> Asse
         for row in _ledger(files):
             if row["outcome"] == REJECTED:
                 rejected[row["_ingest_date"].isoformat()].append(
-                    {"file": row["file_name"], "reason": row["reason"], "records": row["records"], "message": row["message"]}
+                    {
+                        "file": row["file_name"],
+                        "reason": row["reason"],
+                        "records": row["records"],
+                        "message": row["message"],
+                    }
                 )
         count = sum(len(day) for day in rejected.values())
         return AssetCheckResult(

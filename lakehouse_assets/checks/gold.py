@@ -40,9 +40,11 @@ def _in_window(column: str, context: AssetCheckExecutionContext):
 
 
 def _by_day(df: DataFrame, orders: str, units: str, revenue: str) -> dict[str, dict[str, str]]:
-    rows = df.groupBy("transaction_date").agg(
-        F.sum(orders).alias("orders"), F.sum(units).alias("units"), F.sum(revenue).alias("gross_revenue")
-    ).collect()
+    rows = (
+        df.groupBy("transaction_date")
+        .agg(F.sum(orders).alias("orders"), F.sum(units).alias("units"), F.sum(revenue).alias("gross_revenue"))
+        .collect()
+    )
     return {row["transaction_date"].isoformat(): {m: str(row[m] or 0) for m in MEASURES} for row in rows}
 
 
@@ -53,15 +55,21 @@ def _matches_silver_on_day(result: AssetCheckResult, day: str) -> AssetCheckResu
     on_day = {day: silver[day]} if day in silver else {}
     return AssetCheckResult(
         passed=day not in differences,
-        metadata={"days_compared": int(day in silver or day in differences),
-                  "differences": MetadataValue.json({day: differences[day]} if day in differences else {}),
-                  "silver_by_day": MetadataValue.json(on_day)},
+        metadata={
+            "days_compared": int(day in silver or day in differences),
+            "differences": MetadataValue.json({day: differences[day]} if day in differences else {}),
+            "silver_by_day": MetadataValue.json(on_day),
+        },
     )
 
 
 def build_matches_silver_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=DAILY, name="matches_silver", blocking=True, partitions_def=daily, per_partition=_matches_silver_on_day,
+        asset=DAILY,
+        name="matches_silver",
+        blocking=True,
+        partitions_def=daily,
+        per_partition=_matches_silver_on_day,
         additional_deps=[SILVER_TRANSACTIONS],
         description="Per business date: orders, units and gross revenue equal the same sums computed directly "
         "from silver/transactions.",
@@ -70,9 +78,11 @@ def build_matches_silver_check(daily: PartitionsDefinition) -> AssetChecksDefini
         context: AssetCheckExecutionContext, daily_sales_summary: DataFrame, delta_tables: DeltaTableReader
     ) -> AssetCheckResult:
         # Every landing day: a business date's sales may land days later.
-        sales = delta_tables.read(SILVER_TRANSACTIONS).where(
-            _in_window("transaction_date", context) & F.col("status").isin(*SALE_STATUSES)
-        ).withColumn("one", F.lit(1))
+        sales = (
+            delta_tables.read(SILVER_TRANSACTIONS)
+            .where(_in_window("transaction_date", context) & F.col("status").isin(*SALE_STATUSES))
+            .withColumn("one", F.lit(1))
+        )
         expected = _by_day(sales, "one", "quantity", "total_amount")
         actual = _by_day(daily_sales_summary, "orders", "units", "gross_revenue")
         empty = dict.fromkeys(MEASURES, "0")
@@ -83,8 +93,11 @@ def build_matches_silver_check(daily: PartitionsDefinition) -> AssetChecksDefini
         }
         return AssetCheckResult(
             passed=not differences,
-            metadata={"days_compared": len(set(expected) | set(actual)), "differences": MetadataValue.json(differences),
-                      "silver_by_day": MetadataValue.json(expected)},
+            metadata={
+                "days_compared": len(set(expected) | set(actual)),
+                "differences": MetadataValue.json(differences),
+                "silver_by_day": MetadataValue.json(expected),
+            },
         )
 
     return matches_silver
@@ -104,25 +117,38 @@ def build_not_negative_check(
 
 
 def build_one_row_per_key_check(dimension: AssetKey, key: str, name: str) -> AssetChecksDefinition:
-    @asset_check(asset=dimension, name=name, blocking=True,
-                 description=f"{key} is unique and never null in {dimension.to_user_string()}.")
+    @asset_check(
+        asset=dimension,
+        name=name,
+        blocking=True,
+        description=f"{key} is unique and never null in {dimension.to_user_string()}.",
+    )
     def one_row_per_key(table: DataFrame) -> AssetCheckResult:
         stats = table.agg(
-            F.count(F.lit(1)).alias("rows"), F.countDistinct(key).alias("keys"),
+            F.count(F.lit(1)).alias("rows"),
+            F.countDistinct(key).alias("keys"),
             F.count(F.when(F.col(key).isNull(), 1)).alias("null_ids"),
         ).first()
         return AssetCheckResult(
             passed=stats["rows"] == stats["keys"] and stats["null_ids"] == 0,
-            metadata={"rows": stats["rows"], f"distinct_{key.removesuffix('_id')}s": stats["keys"],
-                      "null_ids": stats["null_ids"]},
+            metadata={
+                "rows": stats["rows"],
+                f"distinct_{key.removesuffix('_id')}s": stats["keys"],
+                "null_ids": stats["null_ids"],
+            },
         )
 
     return one_row_per_key
 
 
 def build_fact_keys_check(dimension: AssetKey, key: str) -> AssetChecksDefinition:
-    @asset_check(asset=dimension, name="fact_keys_resolve", blocking=True, additional_deps=[SILVER_TRANSACTIONS],
-                 description=f"Every {key} of silver/transactions has a row in {dimension.to_user_string()}.")
+    @asset_check(
+        asset=dimension,
+        name="fact_keys_resolve",
+        blocking=True,
+        additional_deps=[SILVER_TRANSACTIONS],
+        description=f"Every {key} of silver/transactions has a row in {dimension.to_user_string()}.",
+    )
     def fact_keys_resolve(table: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
         transactions = delta_tables.read(SILVER_TRANSACTIONS)
         if transactions is None:
@@ -130,16 +156,23 @@ def build_fact_keys_check(dimension: AssetKey, key: str) -> AssetChecksDefinitio
         dangling = transactions.select(key).distinct().join(table.select(key), key, "left_anti")
         examples = sorted(row[key] for row in dangling.limit(20).collect())
         count = dangling.count() if examples else 0
-        return AssetCheckResult(passed=count == 0, metadata={f"dangling_{key}s": count, "examples": MetadataValue.json(examples)})
+        return AssetCheckResult(
+            passed=count == 0, metadata={f"dangling_{key}s": count, "examples": MetadataValue.json(examples)}
+        )
 
     return fact_keys_resolve
 
 
-def build_period_check(asset_name: str, period_column: str, partitions_def: PartitionsDefinition) -> AssetChecksDefinition:
+def build_period_check(
+    asset_name: str, period_column: str, partitions_def: PartitionsDefinition
+) -> AssetChecksDefinition:
     measures = ("orders", "units", "gross_revenue", "net_revenue")
 
     @partitioned_check(
-        asset=AssetKey([GOLD, asset_name]), name="equals_sum_of_days", blocking=True, partitions_def=partitions_def,
+        asset=AssetKey([GOLD, asset_name]),
+        name="equals_sum_of_days",
+        blocking=True,
+        partitions_def=partitions_def,
         # The days of the checked periods (Dagster maps a period to its days by time window), as the summary
         # itself reads them; a running period lacks its future days.
         additional_ins={"days": AssetIn(key=DAILY, metadata={"allow_missing_partitions": True})},
@@ -152,17 +185,28 @@ def build_period_check(asset_name: str, period_column: str, partitions_def: Part
             return {(r["channel"], r["category"]): tuple(str(r[m]) for m in measures) for r in rows}
 
         expected, actual = sums(days.where(_in_window("transaction_date", context))), sums(period)
-        differences = {f"{c}/{g}": {"period": actual.get((c, g)), "days": expected.get((c, g))}
-                       for c, g in sorted(set(expected) | set(actual)) if actual.get((c, g)) != expected.get((c, g))}
-        return AssetCheckResult(passed=not differences,
-                                metadata={"groups_compared": len(set(expected) | set(actual)),
-                                          "differences": MetadataValue.json(differences)})
+        differences = {
+            f"{c}/{g}": {"period": actual.get((c, g)), "days": expected.get((c, g))}
+            for c, g in sorted(set(expected) | set(actual))
+            if actual.get((c, g)) != expected.get((c, g))
+        }
+        return AssetCheckResult(
+            passed=not differences,
+            metadata={
+                "groups_compared": len(set(expected) | set(actual)),
+                "differences": MetadataValue.json(differences),
+            },
+        )
 
     return equals_sum_of_days
 
 
-@asset_check(asset=DIM_CUSTOMERS, name="scd2_history_valid", blocking=True,
-             description="Exactly one current row per customer_id, and no customer's validity intervals overlap.")
+@asset_check(
+    asset=DIM_CUSTOMERS,
+    name="scd2_history_valid",
+    blocking=True,
+    description="Exactly one current row per customer_id, and no customer's validity intervals overlap.",
+)
 def dim_customers_history_valid(dim_customers: DataFrame) -> AssetCheckResult:
     current = dim_customers.groupBy("customer_id").agg(F.count(F.when(F.col("is_current"), 1)).alias("current_rows"))
     wrong_current = current.where("current_rows != 1").count()
@@ -172,19 +216,28 @@ def dim_customers_history_valid(dim_customers: DataFrame) -> AssetCheckResult:
         .where(F.col("next_from").isNotNull() & (F.col("valid_to").isNull() | (F.col("valid_to") > F.col("next_from"))))
         .count()
     )
-    return AssetCheckResult(passed=wrong_current == 0 and overlaps == 0,
-                            metadata={"customers_without_exactly_one_current_row": wrong_current, "overlapping_intervals": overlaps})
+    return AssetCheckResult(
+        passed=wrong_current == 0 and overlaps == 0,
+        metadata={"customers_without_exactly_one_current_row": wrong_current, "overlapping_intervals": overlaps},
+    )
 
 
 def build_segments_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
-    @partitioned_check(asset=AssetKey([GOLD, "customer_segments"]), name="segments_declared", blocking=True,
-                       partitions_def=daily, description="Every segment label is one of the declared segments; RFM scores are 1-5.")
+    @partitioned_check(
+        asset=AssetKey([GOLD, "customer_segments"]),
+        name="segments_declared",
+        blocking=True,
+        partitions_def=daily,
+        description="Every segment label is one of the declared segments; RFM scores are 1-5.",
+    )
     def segments_declared(customer_segments: DataFrame) -> AssetCheckResult:
         scores_ok = " AND ".join(f"{c} BETWEEN 1 AND 5" for c in ("r_score", "f_score", "m_score"))
         bad = customer_segments.where(~F.col("segment").isin(*SEGMENTS) | ~F.expr(scores_ok))
         sizes = {r["segment"]: r["count"] for r in customer_segments.groupBy("segment").count().collect()}
         invalid = bad.count()
-        return AssetCheckResult(passed=invalid == 0, metadata={"invalid_rows": invalid, "segment_sizes": MetadataValue.json(sizes)})
+        return AssetCheckResult(
+            passed=invalid == 0, metadata={"invalid_rows": invalid, "segment_sizes": MetadataValue.json(sizes)}
+        )
 
     return segments_declared
 
@@ -192,8 +245,13 @@ def build_segments_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
 def build_gold_checks(calendars: Calendars) -> list[AssetChecksDefinition]:
     return [
         build_matches_silver_check(calendars.daily),
-        build_not_negative_check(DAILY, "no_negative_amounts", ("orders", "units", "gross_revenue", "refunded_amount", "net_revenue"),
-                                 calendars.daily, "No negative orders, units, gross, refunded or net revenue."),
+        build_not_negative_check(
+            DAILY,
+            "no_negative_amounts",
+            ("orders", "units", "gross_revenue", "refunded_amount", "net_revenue"),
+            calendars.daily,
+            "No negative orders, units, gross, refunded or net revenue.",
+        ),
         build_one_row_per_key_check(DIM_PRODUCTS, "product_id", "one_row_per_product"),
         build_fact_keys_check(DIM_PRODUCTS, "product_id"),
         build_period_check("weekly_sales_summary", "week_start", calendars.weekly),
@@ -201,7 +259,11 @@ def build_gold_checks(calendars: Calendars) -> list[AssetChecksDefinition]:
         dim_customers_history_valid,
         build_fact_keys_check(DIM_CUSTOMERS, "customer_id"),
         build_segments_check(calendars.daily),
-        build_not_negative_check(AssetKey([GOLD, "product_performance"]), "no_negative_units_or_revenue",
-                                 ("units", "revenue", "trailing_7d_revenue"), calendars.daily,
-                                 "Units, revenue and trailing revenue are never negative."),
+        build_not_negative_check(
+            AssetKey([GOLD, "product_performance"]),
+            "no_negative_units_or_revenue",
+            ("units", "revenue", "trailing_7d_revenue"),
+            calendars.daily,
+            "Units, revenue and trailing revenue are never negative.",
+        ),
     ]

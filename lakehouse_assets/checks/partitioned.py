@@ -22,6 +22,7 @@ from dagster import (
     PartitionsDefinition,
     asset_check,
 )
+
 from lakehouse_assets.internals.dagster import AssetCheckEvaluationTargetMaterializationData
 
 EVALUATED_OVER = "evaluated_over"

@@ -122,8 +122,9 @@ EXAMPLES_PER_CHECK = 5
 # The rows a failed column check rejects, by pandera check name: how pandera's pyspark backend
 # tests them (a NULL passes every one of them; nullability is its own check).
 _VIOLATIONS: dict[str, Callable[[Column, dict], Column]] = {
-    "str_matches": lambda column, stats: ~column.rlike(stats["pattern"] if stats["pattern"].startswith("^")
-                                                       else f"^{stats['pattern']}"),
+    "str_matches": lambda column, stats: ~column.rlike(
+        stats["pattern"] if stats["pattern"].startswith("^") else f"^{stats['pattern']}"
+    ),
     "greater_than_or_equal_to": lambda column, stats: column < F.lit(stats["min_value"]),
     "isin": lambda column, stats: ~column.isin(list(stats["allowed_values"])),
 }
@@ -153,11 +154,16 @@ def schema_failures(frame: DataFrame, schema: pa.DataFrameSchema) -> list[dict]:
             for error in kind:
                 column, check = error.get("column"), error.get("check")
                 violation = _violation(schema, column, check)
-                examples = [] if violation is None else [
-                    {"value": row["value"], "_source_file": row["_source_file"]}
-                    for row in frame.where(violation)
-                    .select(F.col(column).cast("string").alias("value"), "_source_file")
-                    .limit(EXAMPLES_PER_CHECK).collect()
-                ]
+                examples = (
+                    []
+                    if violation is None
+                    else [
+                        {"value": row["value"], "_source_file": row["_source_file"]}
+                        for row in frame.where(violation)
+                        .select(F.col(column).cast("string").alias("value"), "_source_file")
+                        .limit(EXAMPLES_PER_CHECK)
+                        .collect()
+                    ]
+                )
                 failures.append({"column": column, "check": check, "error": error.get("error"), "examples": examples})
     return failures

@@ -4,8 +4,8 @@ failure rates and referential integrity. All but the rule-rate check block downs
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetIn,
     MetadataValue,
     PartitionsDefinition,
@@ -30,8 +30,12 @@ def _per_day(df: DataFrame, *group: str) -> dict[tuple, int]:
 
 def build_schema_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="pandera_schema", blocking=True, partitions_def=daily,
-        description=f"The partition matches the pandera schema of silver/{source}: types, nullability, ranges, patterns.",
+        asset=SILVER_KEYS[source],
+        name="pandera_schema",
+        blocking=True,
+        partitions_def=daily,
+        description=f"The partition matches the pandera schema of silver/{source}: types, nullability, "
+        f"ranges, patterns.",
     )
     def pandera_schema(silver: DataFrame) -> AssetCheckResult:
         schema = silver_schema(source)  # at run time: declared columns may have been added since import
@@ -55,8 +59,10 @@ def _reconciliation_on_day(result: AssetCheckResult, day: str) -> AssetCheckResu
     return AssetCheckResult(
         passed=numbers["unaccounted"] == 0,
         metadata={
-            "bronze_rows": numbers["bronze"], "silver_rows": numbers["silver"],
-            "quarantined_rows": numbers["quarantined"], "duplicates_dropped": numbers["duplicates"],
+            "bronze_rows": numbers["bronze"],
+            "silver_rows": numbers["silver"],
+            "quarantined_rows": numbers["quarantined"],
+            "duplicates_dropped": numbers["duplicates"],
             "by_day": MetadataValue.json({day: numbers}),
         },
         description=f"{numbers['unaccounted']} rows unaccounted for" if numbers["unaccounted"] else None,
@@ -65,8 +71,12 @@ def _reconciliation_on_day(result: AssetCheckResult, day: str) -> AssetCheckResu
 
 def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="reconciles_with_bronze", blocking=True, partitions_def=daily,
-        per_partition=_reconciliation_on_day, additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
+        asset=SILVER_KEYS[source],
+        name="reconciles_with_bronze",
+        blocking=True,
+        partitions_def=daily,
+        per_partition=_reconciliation_on_day,
+        additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=f"Per day: bronze/{source} rows = silver rows + quarantined rows + duplicates dropped.",
     )
     def reconciles_with_bronze(
@@ -82,15 +92,21 @@ def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> Asse
                 "quarantined": rejected.get((day, QUARANTINED), 0),
                 "duplicates": rejected.get((day, DUPLICATE), 0),
             }
-            numbers["unaccounted"] = numbers["bronze"] - numbers["silver"] - numbers["quarantined"] - numbers["duplicates"]
+            numbers["unaccounted"] = (
+                numbers["bronze"] - numbers["silver"] - numbers["quarantined"] - numbers["duplicates"]
+            )
             days[day] = numbers
-        totals = {name: sum(d[name] for d in days.values()) for name in ("bronze", "silver", "quarantined", "duplicates")}
+        totals = {
+            name: sum(d[name] for d in days.values()) for name in ("bronze", "silver", "quarantined", "duplicates")
+        }
         unbalanced = {day: numbers for day, numbers in days.items() if numbers["unaccounted"] != 0}
         return AssetCheckResult(
             passed=not unbalanced,
             metadata={
-                "bronze_rows": totals["bronze"], "silver_rows": totals["silver"],
-                "quarantined_rows": totals["quarantined"], "duplicates_dropped": totals["duplicates"],
+                "bronze_rows": totals["bronze"],
+                "silver_rows": totals["silver"],
+                "quarantined_rows": totals["quarantined"],
+                "duplicates_dropped": totals["duplicates"],
                 "by_day": MetadataValue.json(days),
             },
             description=f"rows unaccounted for on {', '.join(unbalanced)}" if unbalanced else None,
@@ -103,7 +119,10 @@ def build_uniqueness_check(source: str, daily: PartitionsDefinition) -> AssetChe
     keys = list(SPECS[source].identity_keys)
 
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="business_key_unique", blocking=True, partitions_def=daily,
+        asset=SILVER_KEYS[source],
+        name="business_key_unique",
+        blocking=True,
+        partitions_def=daily,
         description=f"({', '.join(keys)}) is unique across the whole silver/{source} table, all partitions.",
     )
     def business_key_unique(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
@@ -114,8 +133,11 @@ def build_uniqueness_check(source: str, daily: PartitionsDefinition) -> AssetChe
         count = repeated.count() if examples else 0
         return AssetCheckResult(
             passed=count == 0,
-            metadata={"repeated_keys": count, "examples": MetadataValue.json([{k: str(v) for k, v in e.items()} for e in examples]),
-                      "key": ", ".join(keys)},
+            metadata={
+                "repeated_keys": count,
+                "examples": MetadataValue.json([{k: str(v) for k, v in e.items()} for e in examples]),
+                "key": ", ".join(keys),
+            },
         )
 
     return business_key_unique
@@ -125,7 +147,10 @@ def build_rule_rate_check(source: str, daily: PartitionsDefinition, threshold: f
     rules = RULES[source]
 
     @partitioned_check(
-        asset=SILVER_KEYS[source], name="rule_failure_rates", blocking=False, partitions_def=daily,
+        asset=SILVER_KEYS[source],
+        name="rule_failure_rates",
+        blocking=False,
+        partitions_def=daily,
         additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=(
             f"Failed rows and rate per rule of silver/{source}; warns when the quarantine rate exceeds "
@@ -140,16 +165,22 @@ def build_rule_rate_check(source: str, daily: PartitionsDefinition, threshold: f
         quarantined_rows = quarantined.count()
         rate = quarantined_rows / bronze_rows if bronze_rows else 0.0
         per_rule = {
-            rule.name: {"action": rule.action, "failed_rows": counts.get(rule.name, 0),
-                        "rate": round(counts.get(rule.name, 0) / bronze_rows, 6) if bronze_rows else 0.0}
+            rule.name: {
+                "action": rule.action,
+                "failed_rows": counts.get(rule.name, 0),
+                "rate": round(counts.get(rule.name, 0) / bronze_rows, 6) if bronze_rows else 0.0,
+            }
             for rule in rules
         }
         return AssetCheckResult(
             passed=rate <= threshold,
             severity=AssetCheckSeverity.WARN,
             metadata={
-                "quarantine_rate": round(rate, 6), "threshold": threshold, "quarantined_rows": quarantined_rows,
-                "bronze_rows": bronze_rows, "rules": MetadataValue.json(per_rule),
+                "quarantine_rate": round(rate, 6),
+                "threshold": threshold,
+                "quarantined_rows": quarantined_rows,
+                "bronze_rows": bronze_rows,
+                "rules": MetadataValue.json(per_rule),
                 **{f"rule/{name}": numbers["failed_rows"] for name, numbers in per_rule.items()},
             },
         )
@@ -163,8 +194,12 @@ def _rule_counts(exploded: DataFrame) -> dict[str, int]:
 
 def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
-        asset=SILVER_KEYS[TRANSACTIONS], name="references_resolve", blocking=True, partitions_def=daily,
-        description="Every customer_id and product_id of the partition's transactions exists in silver customers and products.",
+        asset=SILVER_KEYS[TRANSACTIONS],
+        name="references_resolve",
+        blocking=True,
+        partitions_def=daily,
+        description="Every customer_id and product_id of the partition's transactions exists in silver "
+        "customers and products.",
         # The whole dimensions, read through the reader: a transaction may name a customer or product that
         # landed on another day, and a check's inputs always get the checked partitions (Dagster applies no
         # partition mapping to them). The graph already draws customers and products -> transactions; no

@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Locations come from LAKEHOUSE_ROOT, LAKEHOUSE_LANDING_ROOT and DAGSTER_HOME."
         ),
     )
-    parser.add_argument("--start-date", type=date.fromisoformat, default=date(2024, 1, 1), help="first day (default 2024-01-01)")
+    parser.add_argument(
+        "--start-date", type=date.fromisoformat, default=date(2024, 1, 1), help="first day (default 2024-01-01)"
+    )
     parser.add_argument("--days", type=int, default=7, help="number of days (default 7)")
     parser.add_argument("--transactions-per-day", type=int, default=1000, help="transactions per day (default 1000)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
@@ -63,8 +65,8 @@ def run_demo(args: argparse.Namespace) -> int:
             progress=progress,
         )
         if settings.landing_on_s3:
-            from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
             from lakehouse_assets.cli.landing import land_folder
+            from lakehouse_assets.resources.wiring import build_landing_zone, s3_credentials
 
             land_folder(target, build_landing_zone(settings, s3_credentials(settings, resolved=True)), progress)
 
@@ -84,12 +86,17 @@ def run_demo(args: argparse.Namespace) -> int:
             job = defs.resolve_job_def(job_name)
             keys = partition_keys_covering(job.partitions_def, args.start_date, last_day)
             print(f"  {job_name}: {keys[0]} .. {keys[-1]}", flush=True)
-            results.append(job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]},
-            ))
+            results.append(
+                job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                    tags={
+                        "dagster/asset_partition_range_start": keys[0],
+                        "dagster/asset_partition_range_end": keys[-1],
+                    },
+                )
+            )
             if not results[-1].success:
                 break
     # The runs' session, with the S3 keys resolved here (the definitions hold only their variable names).
@@ -110,10 +117,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def partition_keys_covering(partitions_def, first: date, last: date) -> list[str]:
     """Keys of the partitions (days, weeks, months) that contain any day from `first` to `last`."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc).timestamp()
-    end = datetime(last.year, last.month, last.day, tzinfo=timezone.utc).timestamp()
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC).timestamp()
     first_key = partitions_def.get_partition_key_for_timestamp(start)
     last_key = partitions_def.get_partition_key_for_timestamp(end)
     keys = partitions_def.get_partition_keys()

@@ -86,7 +86,9 @@ def register_rejected(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     rejected.add_argument("--day", help="landing day YYYY-MM-DD (default: every day)")
-    rejected.add_argument("--source", choices=("transactions", "customers", "products"), help="one source (default: all)")
+    rejected.add_argument(
+        "--source", choices=("transactions", "customers", "products"), help="one source (default: all)"
+    )
     rejected.add_argument("--all", action="store_true", help="also list loaded and ignored entries")
     rejected.set_defaults(func=run_rejected)
 
@@ -124,6 +126,9 @@ def run_rejected(args: argparse.Namespace) -> int:
         rows += ledger.orderBy("_ingest_date", "file_name").collect()
     for row in rows:
         records = "?" if row.records is None else row.records
-        print(f"{row._ingest_date}\t{row.source}\t{row.outcome}\t{row.reason or '-'}\t{records} records\t{row.message or row.landing_path}")
+        print(
+            f"{row._ingest_date}\t{row.source}\t{row.outcome}\t{row.reason or '-'}\t{records} "
+            f"records\t{row.message or row.landing_path}"
+        )
     print(f"{len(rows)} file(s)" + ("" if args.all else " set aside"), file=sys.stderr)
     return 0

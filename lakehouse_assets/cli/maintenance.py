@@ -35,11 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     vacuum.add_argument("tables", nargs="*", metavar="TABLE", help="tables to vacuum (default: all)")
     vacuum.add_argument(
-        "--retention-hours", type=int, default=None, metavar="H",
+        "--retention-hours",
+        type=int,
+        default=None,
+        metavar="H",
         help="hours of history to keep (default: LAKEHOUSE_VACUUM_RETENTION_HOURS, 168)",
     )
     vacuum.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="allow a retention below the table's delta.deletedFileRetentionDuration (only when nothing else "
         "reads or writes the tables)",
     )
@@ -94,8 +98,11 @@ def vacuum_command(
         # All tables are checked before the first is vacuumed, so a refusal leaves none half done.
         for key in tables:
             delta.check_vacuum_retention(spark, delta.table_uri(root, key), retention_hours)
-    print(f"VACUUM {len(tables)} table(s) under {root}, keeping {retention_hours} h of history "
-          "(files on storage, referenced or not)", file=out)
+    print(
+        f"VACUUM {len(tables)} table(s) under {root}, keeping {retention_hours} h of history "
+        "(files on storage, referenced or not)",
+        file=out,
+    )
     print(HEADER + "note", file=out)
     for key in tables:
         report = delta.vacuum_table(spark, delta.table_uri(root, key), retention_hours, force)

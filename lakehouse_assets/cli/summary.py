@@ -41,7 +41,20 @@ def _print_gold_samples(spark, root: str) -> None:
         if listed.layer != GOLD or not DeltaTable.isDeltaTable(spark, uri):
             continue
         table = spark.read.format("delta").load(uri)
-        order = [c for c in ("as_of_date", "week_start", "month_start", "transaction_date", "channel", "category",
-                             "product_id", "customer_id", "valid_from") if c in table.columns]
+        order = [
+            c
+            for c in (
+                "as_of_date",
+                "week_start",
+                "month_start",
+                "transaction_date",
+                "channel",
+                "category",
+                "product_id",
+                "customer_id",
+                "valid_from",
+            )
+            if c in table.columns
+        ]
         print(f"\n{listed.path} (first rows):")
         print(table.orderBy(*order).limit(5).toPandas().to_string(index=False))

@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     table_help = "table as <layer>/<table> or <layer>.<table>, e.g. silver/transactions"
 
     history = subparsers.add_parser(
-        "history", help="list a table's Delta versions (newest first)",
+        "history",
+        help="list a table's Delta versions (newest first)",
         description="List the commits of a table: version, time, operation, rows written and details.",
     )
     history.add_argument("table", help=table_help)
@@ -26,33 +27,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     history.set_defaults(func=_command(run_history))
 
     show = subparsers.add_parser(
-        "show", help="show a table's rows, now or at an earlier version or time",
+        "show",
+        help="show a table's rows, now or at an earlier version or time",
         description=(
             "Print the first rows of a table (ordered by its columns), as it is now or as it was at a version "
             "or a time. A time without an offset is UTC; a date means its midnight."
         ),
     )
     show.add_argument("table", help=table_help)
-    show.add_argument("--as-of", metavar="VERSION|TIMESTAMP", default=None,
-                      help="a version (12) or a time (2024-01-05, 2024-01-05T10:00:00); default: the latest version")
+    show.add_argument(
+        "--as-of",
+        metavar="VERSION|TIMESTAMP",
+        default=None,
+        help="a version (12) or a time (2024-01-05, 2024-01-05T10:00:00); default: the latest version",
+    )
     show.add_argument("--limit", type=_positive, default=20, help="rows to print (default 20)")
     show.set_defaults(func=_command(run_show))
 
     restore = subparsers.add_parser(
-        "restore", help="restore a table to an earlier version (a new commit)",
+        "restore",
+        help="restore a table to an earlier version (a new commit)",
         description=(
             "Restore a table to an earlier version with a new commit. The versions in between stay readable "
             "by time travel until VACUUM removes their files. Asks for confirmation unless --yes."
         ),
     )
     restore.add_argument("table", help=table_help)
-    restore.add_argument("--to", dest="version", type=_version, required=True, metavar="VERSION",
-                         help="the version to restore")
+    restore.add_argument(
+        "--to", dest="version", type=_version, required=True, metavar="VERSION", help="the version to restore"
+    )
     restore.add_argument("--yes", action="store_true", help="restore without asking")
     restore.set_defaults(func=_command(run_restore))
 
     changes = subparsers.add_parser(
-        "changes", help="show a table's change data feed between versions",
+        "changes",
+        help="show a table's change data feed between versions",
         description=(
             "Print the rows that changed between two versions (Delta's change data feed; the table needs "
             "delta.enableChangeDataFeed): a count per commit and change type, then the first change rows."
@@ -60,8 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     changes.add_argument("table", help=table_help)
     changes.add_argument("--from-version", type=_version, required=True, metavar="N", help="first version")
-    changes.add_argument("--to-version", type=_version, default=None, metavar="M",
-                         help="last version (default: latest)")
+    changes.add_argument(
+        "--to-version", type=_version, default=None, metavar="M", help="last version (default: latest)"
+    )
     changes.add_argument("--limit", type=_positive, default=20, help="change rows to print (default 20)")
     changes.set_defaults(func=_command(run_changes))
 
@@ -73,8 +83,10 @@ def run_history(args: argparse.Namespace) -> int:
     commits = timetravel.history(spark, uri, args.limit)
     zone = timetravel.session_time_zone(spark)
     print(f"{timetravel.table_label(uri)} at {uri}: {len(commits)} version(s), newest first, times in {zone}")
-    rows = [[c.version, c.timestamp, c.operation, "" if c.rows_written is None else c.rows_written, c.details]
-            for c in commits]
+    rows = [
+        [c.version, c.timestamp, c.operation, "" if c.rows_written is None else c.rows_written, c.details]
+        for c in commits
+    ]
     _print_table(["version", "timestamp", "operation", "rows", "details"], rows)
     return 0
 
@@ -100,7 +112,10 @@ def run_restore(args: argparse.Namespace) -> int:
     plan = timetravel.restore_plan(spark, uri, args.version)
     zone = timetravel.session_time_zone(spark)
     print(f"Restore table {plan.table} at {uri}")
-    for label, commit, rows in (("current", plan.current, plan.current_rows), ("target", plan.target, plan.target_rows)):
+    for label, commit, rows in (
+        ("current", plan.current, plan.current_rows),
+        ("target", plan.target, plan.target_rows),
+    ):
         print(f"  {label + ' version:':<17}{commit.version} ({rows:,} rows, committed {commit.timestamp} {zone})")
     first_kept, last_kept = plan.target.version + 1, plan.current.version
     kept = f"version {last_kept} stays" if first_kept == last_kept else f"versions {first_kept}..{last_kept} stay"
@@ -154,7 +169,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
     ]
     lines = []
     for row in [list(headers), *cells]:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(row, widths, numeric)]
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(row, widths, numeric, strict=True)]
         lines.append("  ".join(parts).rstrip())
     return lines
 
@@ -190,7 +205,6 @@ def _command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 def _open(table: str):
     """The table's uri (checked without Spark first) and the SparkSession to read it with."""
     from lakehouse_assets.delta import timetravel
-
     from lakehouse_assets.resources.wiring import cli_spark_session
     from lakehouse_assets.settings import Settings
 

@@ -122,11 +122,18 @@ def table_stats(lake: Lakehouse, keys: Iterable[str]) -> pd.DataFrame:
         records = actions["num_records"]
         rows = int(records.sum()) if not records.isna().any() else table.to_pyarrow_dataset().count_rows()
         last = table.history(1)[0]
-        stats.append({
-            "table": key, "layer": resolve(key).layer, "version": table.version(), "rows": rows,
-            "files": len(actions), "size_bytes": int(actions["size_bytes"].sum()),
-            "last_commit": pd.to_datetime(last.get("timestamp"), unit="ms", utc=True), "operation": last.get("operation"),
-        })
+        stats.append(
+            {
+                "table": key,
+                "layer": resolve(key).layer,
+                "version": table.version(),
+                "rows": rows,
+                "files": len(actions),
+                "size_bytes": int(actions["size_bytes"].sum()),
+                "last_commit": pd.to_datetime(last.get("timestamp"), unit="ms", utc=True),
+                "operation": last.get("operation"),
+            }
+        )
     return pd.DataFrame(stats, columns=TABLE_STATS_COLUMNS)
 
 
@@ -171,7 +178,9 @@ def load_snapshot(lake: Lakehouse, expected_tables: Sequence[str]) -> Snapshot:
         expected_tables=list(expected_tables),
         tables=table_stats(lake, expected_tables),
         daily_sales=lake.read(DAILY_SALES, ["transaction_date", "channel", "category", "orders", "net_revenue"]),
-        product_performance=lake.read(PRODUCT_PERFORMANCE, ["transaction_date", "product_id", "category", "units", "revenue"]),
+        product_performance=lake.read(
+            PRODUCT_PERFORMANCE, ["transaction_date", "product_id", "category", "units", "revenue"]
+        ),
         customer_segments=lake.read(CUSTOMER_SEGMENTS, ["as_of_date", "customer_id", "segment"]),
         dim_products=lake.read(DIM_PRODUCTS, ["product_id", "name"]),
         quarantine=lake.read(QUARANTINE, QUARANTINE_COLUMNS),
@@ -180,8 +189,10 @@ def load_snapshot(lake: Lakehouse, expected_tables: Sequence[str]) -> Snapshot:
 
 
 def missing_message(key: str, root: str) -> str:
-    return (f"{key} is not materialized under {root} yet. Build the tables with `{BUILD_COMMAND}` "
-            f"(or materialize {key} in Dagster), then reload this page.")
+    return (
+        f"{key} is not materialized under {root} yet. Build the tables with `{BUILD_COMMAND}` "
+        f"(or materialize {key} in Dagster), then reload this page."
+    )
 
 
 def day_span(frame: pd.DataFrame | None, column: str) -> tuple[date, date] | None:
@@ -204,7 +215,9 @@ def between(frame: pd.DataFrame, column: str, start: date | None, end: date | No
 def revenue_by_day_and_channel(daily: pd.DataFrame) -> pd.DataFrame:
     """Net revenue and orders per (transaction_date, channel), over all categories."""
     summed = daily.groupby(["transaction_date", "channel"], as_index=False)[["net_revenue", "orders"]].sum()
-    return summed.assign(net_revenue=summed["net_revenue"].round(2)).sort_values(["transaction_date", "channel"], ignore_index=True)
+    return summed.assign(net_revenue=summed["net_revenue"].round(2)).sort_values(
+        ["transaction_date", "channel"], ignore_index=True
+    )
 
 
 def revenue_by_category(daily: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +232,7 @@ def top_products(performance: pd.DataFrame, dim_products: pd.DataFrame | None, l
     summed = performance.groupby(["product_id", "category"], as_index=False)[["revenue", "units"]].sum()
     summed["revenue"] = summed["revenue"].round(2)
     top = summed.sort_values(["revenue", "product_id"], ascending=[False, True]).head(limit)
-    names = (dim_products.set_index("product_id")["name"] if dim_products is not None else pd.Series(dtype=object))
+    names = dim_products.set_index("product_id")["name"] if dim_products is not None else pd.Series(dtype=object)
     named = top["product_id"].map(names)
     top["product"] = top["product_id"].where(named.isna(), top["product_id"] + " · " + named.astype(str))
     return top[["product_id", "product", "category", "units", "revenue"]].reset_index(drop=True)
@@ -256,13 +269,20 @@ def quarantine_rate_by_rule(quarantine: pd.DataFrame, bronze_rows: pd.DataFrame)
 def quarantine_rate_by_day(quarantine: pd.DataFrame, bronze_rows: pd.DataFrame) -> pd.DataFrame:
     """Per (source, landing day) with bronze rows: quarantined rows / bronze rows (0 on a clean day)."""
     quarantined = quarantine[quarantine["disposition"] == QUARANTINED]
-    counts = (quarantined.groupby(["source", INGEST_DATE_COLUMN]).size().rename("quarantined_rows")
-              .rename_axis(["source", "day"]).reset_index())
+    counts = (
+        quarantined.groupby(["source", INGEST_DATE_COLUMN])
+        .size()
+        .rename("quarantined_rows")
+        .rename_axis(["source", "day"])
+        .reset_index()
+    )
     landed = bronze_rows[bronze_rows["rows"] > 0].rename(columns={"rows": "bronze_rows"})
     rates = landed.merge(counts, on=["source", "day"], how="left")
     rates["quarantined_rows"] = rates["quarantined_rows"].fillna(0).astype("int64")
     rates["rate"] = rates["quarantined_rows"] / rates["bronze_rows"]
-    return rates[["source", "day", "quarantined_rows", "bronze_rows", "rate"]].sort_values(["day", "source"], ignore_index=True)
+    return rates[["source", "day", "quarantined_rows", "bronze_rows", "rate"]].sort_values(
+        ["day", "source"], ignore_index=True
+    )
 
 
 def overall_quarantine_rate(quarantine: pd.DataFrame, bronze_rows: pd.DataFrame) -> float | None:

@@ -115,7 +115,8 @@ def _files_per_partition(spark: SparkSession, uri: str, columns: list[str]) -> d
     Read from the rows' file paths (Spark opens each file's footer only), a public API where the
     snapshot's file list is not."""
     rows = (
-        spark.read.format("delta").load(uri)
+        spark.read.format("delta")
+        .load(uri)
         .select(*[F.col(c).cast("string").alias(c) for c in columns], F.col("_metadata.file_path").alias("_file"))
         .distinct()
         .groupBy(*columns)
@@ -142,10 +143,13 @@ def _partition_predicate(columns: list[str], values: Iterable[tuple]) -> str:
         literal = "NULL" if value is None else "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
         return f"CAST(`{column}` AS STRING) <=> {literal}"
 
-    return " OR ".join("(" + " AND ".join(equals(c, v) for c, v in zip(columns, value)) + ")" for value in values)
+    matches = ("(" + " AND ".join(equals(c, v) for c, v in zip(columns, value, strict=True)) + ")" for value in values)
+    return " OR ".join(matches)
 
 
-def _check_zorder_columns(uri: str, schema_columns: list[str], partition_columns: list[str], zorder_by: tuple[str, ...]) -> None:
+def _check_zorder_columns(
+    uri: str, schema_columns: list[str], partition_columns: list[str], zorder_by: tuple[str, ...]
+) -> None:
     for column in zorder_by:
         if column in partition_columns:
             raise ValueError(
@@ -154,7 +158,8 @@ def _check_zorder_columns(uri: str, schema_columns: list[str], partition_columns
             )
         if column not in schema_columns:
             raise ValueError(
-                f"Cannot Z-order {uri} by '{column}': the table has no such column (it has {', '.join(schema_columns)}). "
+                f"Cannot Z-order {uri} by '{column}': the table has no such column (it has "
+                f"{', '.join(schema_columns)}). "
                 "Fix ZORDER_BY in lakehouse_assets/delta/maintenance.py."
             )
 
@@ -173,7 +178,9 @@ def optimize_table(spark: SparkSession, uri: str, zorder_by: Iterable[str] = ())
     builder = table.optimize()
     if zorder_by:
         if partition_columns:
-            fragmented = [value for value, files in _files_per_partition(spark, uri, partition_columns).items() if files > 1]
+            fragmented = [
+                value for value, files in _files_per_partition(spark, uri, partition_columns).items() if files > 1
+            ]
             runs = bool(fragmented)
             if fragmented:
                 builder = builder.where(_partition_predicate(partition_columns, fragmented))
@@ -184,16 +191,30 @@ def optimize_table(spark: SparkSession, uri: str, zorder_by: Iterable[str] = ())
         result = builder.executeZOrderBy(*zorder_by)
     else:
         result = builder.executeCompaction()
-    metrics = result.select("metrics.numFilesAdded", "metrics.numFilesRemoved", "metrics.filesRemoved.totalSize").first()
+    metrics = result.select(
+        "metrics.numFilesAdded", "metrics.numFilesRemoved", "metrics.filesRemoved.totalSize"
+    ).first()
     return MaintenanceReport(
-        uri, "OPTIMIZE", before, table_stats(spark, uri),
-        files_added=int(metrics["numFilesAdded"]), files_removed=int(metrics["numFilesRemoved"]),
-        bytes_removed=int(metrics["totalSize"] or 0), zorder_by=zorder_by,
+        uri,
+        "OPTIMIZE",
+        before,
+        table_stats(spark, uri),
+        files_added=int(metrics["numFilesAdded"]),
+        files_removed=int(metrics["numFilesRemoved"]),
+        bytes_removed=int(metrics["totalSize"] or 0),
+        zorder_by=zorder_by,
     )
 
 
-_HOURS_PER_UNIT = {"week": 168.0, "day": 24.0, "hour": 1.0, "minute": 1 / 60, "second": 1 / 3600,
-                   "millisecond": 1 / 3_600_000, "microsecond": 1 / 3_600_000_000}
+_HOURS_PER_UNIT = {
+    "week": 168.0,
+    "day": 24.0,
+    "hour": 1.0,
+    "minute": 1 / 60,
+    "second": 1 / 3600,
+    "millisecond": 1 / 3_600_000,
+    "microsecond": 1 / 3_600_000_000,
+}
 
 
 def retention_limit_hours(spark: SparkSession, uri: str) -> float:
@@ -201,14 +222,20 @@ def retention_limit_hours(spark: SparkSession, uri: str) -> float:
     properties = _table(spark, uri).detail().select("properties").first()[0] or {}
     text = properties.get(RETENTION_PROPERTY, DEFAULT_RETENTION)
     tokens = text.strip().lower().removeprefix("interval").split()
-    pairs = list(zip(tokens[::2], tokens[1::2]))
+    # An odd token count leaves the last token out of the pairs; the check below refuses it.
+    pairs = list(zip(tokens[::2], tokens[1::2], strict=False))
     units = [unit.removesuffix("s") for _, unit in pairs]
-    if not pairs or len(tokens) % 2 or not all(n.isdigit() for n, _ in pairs) or not all(u in _HOURS_PER_UNIT for u in units):
+    if (
+        not pairs
+        or len(tokens) % 2
+        or not all(n.isdigit() for n, _ in pairs)
+        or not all(u in _HOURS_PER_UNIT for u in units)
+    ):
         raise ValueError(
             f"Table {uri} sets {RETENTION_PROPERTY}={text!r}, which is not an interval like 'interval 7 days'; "
             f"fix it with ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('{RETENTION_PROPERTY}' = 'interval 7 days')."
         )
-    return sum(int(n) * _HOURS_PER_UNIT[u] for (n, _), u in zip(pairs, units))
+    return sum(int(n) * _HOURS_PER_UNIT[u] for (n, _), u in zip(pairs, units, strict=True))
 
 
 def check_vacuum_retention(spark: SparkSession, uri: str, retention_hours: int) -> None:
@@ -277,10 +304,15 @@ def vacuum_table(spark: SparkSession, uri: str, retention_hours: int, force: boo
         table.vacuum(retention_hours)
     storage_after = storage_usage(spark, uri)
     return MaintenanceReport(
-        uri, "VACUUM", before, table_stats(spark, uri),
+        uri,
+        "VACUUM",
+        before,
+        table_stats(spark, uri),
         files_removed=storage_before.files - storage_after.files,
         bytes_removed=storage_before.bytes - storage_after.bytes,
-        storage_before=storage_before, storage_after=storage_after, retention_hours=retention_hours,
+        storage_before=storage_before,
+        storage_after=storage_after,
+        retention_hours=retention_hours,
     )
 
 
@@ -313,4 +345,3 @@ def select_tables(spark: SparkSession, root: str, requested: Iterable[str] = ())
             + ". Materialize those assets first (`lakehouse demo` builds every table), or check LAKEHOUSE_ROOT."
         )
     return wanted or [key for key in PATHS if key in existing]
-

@@ -33,8 +33,15 @@ _READABLE_PROBES = 20
 _MISSING_FILE_SIGNS = ("FAILED_READ_FILE.FILE_NOT_EXIST", "FileNotFoundException", "Not all files from version")
 _DETAIL_PARAMETERS = ("mode", "predicate", "properties", "zOrderBy", "specifiedRetentionMillis", "status")
 _DETAIL_METRICS = (
-    "numFiles", "numRemovedFiles", "numDeletedRows", "numUpdatedRows", "numTargetRowsInserted",
-    "numTargetRowsUpdated", "numTargetRowsDeleted", "numRestoredFiles", "numDeletedFiles",
+    "numFiles",
+    "numRemovedFiles",
+    "numDeletedRows",
+    "numUpdatedRows",
+    "numTargetRowsInserted",
+    "numTargetRowsUpdated",
+    "numTargetRowsDeleted",
+    "numRestoredFiles",
+    "numDeletedFiles",
 )
 
 
@@ -138,18 +145,27 @@ def history(spark: SparkSession, uri: str, limit: int | None = None) -> list[Com
     from delta.tables import DeltaTable
 
     require_table(spark, uri)
-    frame = DeltaTable.forPath(spark, uri).history(limit).select(
-        "version",
-        F.date_format("timestamp", "yyyy-MM-dd HH:mm:ss.SSS").alias("timestamp"),
-        F.expr("unix_millis(timestamp)").alias("epoch_millis"),
-        "operation",
-        "operationParameters",
-        "operationMetrics",
+    frame = (
+        DeltaTable.forPath(spark, uri)
+        .history(limit)
+        .select(
+            "version",
+            F.date_format("timestamp", "yyyy-MM-dd HH:mm:ss.SSS").alias("timestamp"),
+            F.expr("unix_millis(timestamp)").alias("epoch_millis"),
+            "operation",
+            "operationParameters",
+            "operationMetrics",
+        )
     )
     return [
-        Commit(row["version"], row["timestamp"], row["epoch_millis"], row["operation"],
-               {k: v for k, v in (row["operationParameters"] or {}).items() if v is not None},
-               dict(row["operationMetrics"] or {}))
+        Commit(
+            row["version"],
+            row["timestamp"],
+            row["epoch_millis"],
+            row["operation"],
+            {k: v for k, v in (row["operationParameters"] or {}).items() if v is not None},
+            dict(row["operationMetrics"] or {}),
+        )
         for row in frame.orderBy(F.desc("version")).collect()
     ]
 
@@ -263,8 +279,12 @@ def read_changes(spark: SparkSession, uri: str, starting_version: int, ending_ve
 
 
 def take_changes(
-    spark: SparkSession, uri: str, starting_version: int, ending_version: int | None = None,
-    limit: int = 20, as_text: bool = False,
+    spark: SparkSession,
+    uri: str,
+    starting_version: int,
+    ending_version: int | None = None,
+    limit: int = 20,
+    as_text: bool = False,
 ) -> Changes:
     """The change rows per commit and type, and the first `limit` change rows (see `read_changes`)."""
     frame = read_changes(spark, uri, starting_version, ending_version)

@@ -4,7 +4,7 @@ import random
 import re
 import unicodedata
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 from faker import Faker
 
@@ -30,7 +30,7 @@ def customer_id(number: int) -> str:
     return f"C{number:07d}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _faker(locale: str) -> Faker:
     # Built lazily and once per process: a Faker per locale costs tens of milliseconds.
     fake = Faker(locale)

@@ -88,7 +88,7 @@ def plan_dirt(rng: np.random.Generator, count: int, rate: float, kinds: tuple[st
     """The anomaly kind of each of `count` base records, None for clean ones."""
     dirty = rng.random(count) < rate
     picks = rng.integers(0, len(kinds), count)
-    return [kinds[pick] if is_dirty else None for is_dirty, pick in zip(dirty.tolist(), picks.tolist())]
+    return [kinds[pick] if is_dirty else None for is_dirty, pick in zip(dirty.tolist(), picks.tolist(), strict=True)]
 
 
 def records_that_fit(plan: list[str | None], capacity: int) -> int:

@@ -87,7 +87,7 @@ class CsvPartWriter(PartWriter):
         self._csv.writerow(columns)
 
     def _write(self, chunk: ChunkOut) -> None:
-        self._csv.writerows(zip(*(chunk.columns[name] for name in self.columns)))
+        self._csv.writerows(zip(*(chunk.columns[name] for name in self.columns), strict=True))
         for line in chunk.raw_lines:
             self._file.write(line + "\n")
 
@@ -105,7 +105,7 @@ class JsonPartWriter(PartWriter):
 
     def _write(self, chunk: ChunkOut) -> None:
         tokens = [_json_tokens(chunk.columns[name], name in TYPED_JSON_COLUMNS) for name in self.columns]
-        lines = [self._template % values for values in zip(*tokens)]
+        lines = [self._template % values for values in zip(*tokens, strict=True)]
         for index, (key, value) in chunk.extra_keys.items():
             lines[index] = f"{lines[index][:-1]},{encode_basestring(key)}:{encode_basestring(value)}}}"
         lines.extend(chunk.raw_lines)
@@ -144,7 +144,8 @@ WRITERS: dict[str, type[PartWriter]] = {
 
 def json_line(columns: tuple[str, ...], row: Row) -> str:
     tokens = (_json_token(row[name], name in TYPED_JSON_COLUMNS) for name in columns)
-    return "{" + ",".join(f"{encode_basestring(name)}:{token}" for name, token in zip(columns, tokens)) + "}"
+    pairs = (f"{encode_basestring(name)}:{token}" for name, token in zip(columns, tokens, strict=True))
+    return "{" + ",".join(pairs) + "}"
 
 
 def csv_line(values: list[str | None]) -> str:
@@ -160,7 +161,7 @@ def malformed_line(fmt: str, columns: tuple[str, ...], row: Row, rand: random.Ra
         text = json_line(columns, row)
         if rand.random() < 0.5:
             return text[: rand.randint(1, len(text) - 1)]  # a proper prefix never closes the object
-        return repr({name: value for name, value in zip(columns, values)})  # Python repr, not JSON
+        return repr({name: value for name, value in zip(columns, values, strict=True)})  # Python repr, not JSON
     kept = rand.randint(2, len(columns) - 2)
     if rand.random() < 0.5:
         return csv_line(values[:kept])  # too few fields

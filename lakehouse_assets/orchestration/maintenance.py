@@ -89,14 +89,17 @@ def build_maintenance(default_retention_hours: int) -> tuple[JobDefinition, Sche
             # must not leave the run half done.
             for key in tables:
                 check_vacuum_retention(session, table_uri(root, key), retention)
-        context.log.info(f"Maintaining {len(tables)} table(s) under {root}: optimize={config.optimize}, "
-                         f"vacuum={config.vacuum} (retention {retention} h, force={config.force})")
+        context.log.info(
+            f"Maintaining {len(tables)} table(s) under {root}: optimize={config.optimize}, "
+            f"vacuum={config.vacuum} (retention {retention} h, force={config.force})"
+        )
         for index, key in enumerate(tables, start=1):
             uri = table_uri(root, key)
             optimized = optimize_table(session, uri, ZORDER_BY.get(key, ())) if config.optimize else None
             if optimized is not None:
                 context.log.info(
-                    f"[{index}/{len(tables)}] {key}: OPTIMIZE files {optimized.before.num_files} -> {optimized.after.num_files}, "
+                    f"[{index}/{len(tables)}] {key}: OPTIMIZE files {optimized.before.num_files} -> "
+                    f"{optimized.after.num_files}, "
                     f"bytes {optimized.before.size_bytes:,} -> {optimized.after.size_bytes:,}"
                     + (f", Z-order by {', '.join(optimized.zorder_by)}" if optimized.zorder_by else "")
                 )
@@ -104,16 +107,20 @@ def build_maintenance(default_retention_hours: int) -> tuple[JobDefinition, Sche
             if vacuumed is not None:
                 context.log.info(
                     f"[{index}/{len(tables)}] {key}: VACUUM deleted {vacuumed.files_removed} file(s), "
-                    f"{vacuumed.bytes_removed:,} bytes (files on storage {vacuumed.storage_before.files} -> {vacuumed.storage_after.files})"
+                    f"{vacuumed.bytes_removed:,} bytes (files on storage {vacuumed.storage_before.files} "
+                    f"-> {vacuumed.storage_after.files})"
                 )
             if optimized is not None or vacuumed is not None:
                 context.log_event(
-                    AssetObservation(asset_key=AssetKey(key.split("/")), metadata=observation_metadata(optimized, vacuumed))
+                    AssetObservation(
+                        asset_key=AssetKey(key.split("/")), metadata=observation_metadata(optimized, vacuumed)
+                    )
                 )
 
-
-    @job(description="Delta table maintenance: OPTIMIZE with per-table Z-order, then VACUUM. Config: tables, optimize, "
-         "vacuum, retention_hours, force.")
+    @job(
+        description="Delta table maintenance: OPTIMIZE with per-table Z-order, then VACUUM. Config: tables, optimize, "
+        "vacuum, retention_hours, force."
+    )
     def delta_maintenance_job() -> None:
         delta_maintenance()
 

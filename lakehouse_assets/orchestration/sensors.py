@@ -19,8 +19,8 @@ from dagster import (
     DefaultSensorStatus,
     PartitionsDefinition,
     RunRequest,
-    SensorEvaluationContext,
     SensorDefinition,
+    SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
@@ -126,7 +126,9 @@ def build_landing_sensor(
     return landing_drops
 
 
-def build_automation_sensor(default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED) -> AutomationConditionSensorDefinition:
+def build_automation_sensor(
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+) -> AutomationConditionSensorDefinition:
     """Evaluates the silver and gold automation conditions (see automation.py).
 
     Declared explicitly, under Dagster's default name, so a deployment can have it start running.
@@ -136,5 +138,6 @@ def build_automation_sensor(default_status: DefaultSensorStatus = DefaultSensorS
         target=AssetSelection.all(),
         default_status=default_status,
         minimum_interval_seconds=30,
-        description="Materializes silver and gold partitions after their upstream partitions update and pass their blocking checks.",
+        description="Materializes silver and gold partitions after their upstream partitions update and "
+        "pass their blocking checks.",
     )

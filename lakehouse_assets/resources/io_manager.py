@@ -11,8 +11,8 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
@@ -26,8 +26,8 @@ from dagster import (
     TimeWindow,
     TimeWindowPartitionsDefinition,
 )
-from pydantic import Field
 from py4j.protocol import Py4JJavaError
+from pydantic import Field
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -122,9 +122,7 @@ def schema_changes(table: StructType, incoming: StructType) -> SchemaChange:
         if is_widening(old_type, new_type):
             widened.append(f"{field.name} {old_type} -> {new_type}")
         else:
-            conflicts.append(
-                f"column '{field.name}' is {old_type} in the table but {new_type} in the new data"
-            )
+            conflicts.append(f"column '{field.name}' is {old_type} in the table but {new_type} in the new data")
     return SchemaChange(conflicts, widened)
 
 
@@ -180,7 +178,8 @@ class DeltaIOManager(ConfigurableIOManager):
         changes = schema_changes(current, obj.schema) if current is not None else SchemaChange([], [])
         if changes.conflicts:
             raise DeltaSchemaConflictError(
-                f"Refusing to write table {name} at {uri}: " + "; ".join(changes.conflicts)
+                f"Refusing to write table {name} at {uri}: "
+                + "; ".join(changes.conflicts)
                 + ". Nothing was written. Cast the column back to the table's type in the "
                 "asset, or migrate the table to the new type first."
             )
@@ -219,8 +218,11 @@ class DeltaIOManager(ConfigurableIOManager):
                     f"'{table_slice_.column}' must fall inside the partition being materialized."
                 ) from None
             raise
-        added = [f.name for f in obj.schema.fields if current is not None and f.name.lower() not in
-                 {c.name.lower() for c in current.fields}]
+        added = [
+            f.name
+            for f in obj.schema.fields
+            if current is not None and f.name.lower() not in {c.name.lower() for c in current.fields}
+        ]
         # The DataFrame is lazy: this is the asset's Spark work plus the Delta commit.
         compute_and_write_seconds = round(time.monotonic() - started, 2)
         metadata = self._write_metadata(spark, uri, obj.schema, table_slice_, added)
@@ -292,9 +294,7 @@ class DeltaIOManager(ConfigurableIOManager):
         column = _partition_expr(upstream, upstream_metadata)
         partitions_def = context.asset_partitions_def
         window = (
-            context.asset_partitions_time_window
-            if isinstance(partitions_def, TimeWindowPartitionsDefinition)
-            else None
+            context.asset_partitions_time_window if isinstance(partitions_def, TimeWindowPartitionsDefinition) else None
         )
         wanted = table_slice(column, partitions_def, partition_keys, window)
         # An input may declare that some of its upstream partitions can legitimately be absent,
@@ -323,7 +323,9 @@ class DeltaIOManager(ConfigurableIOManager):
             return
         if isinstance(partitions_def, TimeWindowPartitionsDefinition):
             probe = table_slice(
-                column, partitions_def, missing,
+                column,
+                partitions_def,
+                missing,
                 TimeWindow(
                     partitions_def.time_window_for_partition_key(missing[0]).start,
                     partitions_def.time_window_for_partition_key(missing[-1]).end,

@@ -80,17 +80,23 @@ def survey_text_files(spark: SparkSession, files: Sequence[LandedFile]) -> dict[
     value = F.col("value")
     valid = F.expr("is_valid_utf8(value)")
     quotes = F.length(value) - F.length(F.replace(value, F.lit('"'), F.lit("")))
-    rows = lines.groupBy(SOURCE_FILE_COLUMN).agg(
-        F.count_if(F.length(value) > 0).alias("lines"),
-        F.count_if(value.rlike(_NON_BLANK)).alias("non_blank"),
-        F.count_if(~valid).alias("invalid_utf8"),
-        # Valid UTF-8 with more bytes than characters holds a non-ASCII character (no regex per line).
-        F.count_if(valid & (F.octet_length(value) > F.length(value))).alias("utf8_non_ascii"),
-        F.count_if(quotes % 2 == 1).alias("odd_quotes"),
-        F.count_if(F.instr(value, "\u0000") > 0).alias("nul"),
-        F.count_if(F.ltrim(F.regexp_replace(F.substring(value, 1, 8), "^\ufeff", "")).startswith("{")
-                   & value.rlike(f'"({keys})"\\s*:')).alias("object_lines"),
-    ).collect()
+    rows = (
+        lines.groupBy(SOURCE_FILE_COLUMN)
+        .agg(
+            F.count_if(F.length(value) > 0).alias("lines"),
+            F.count_if(value.rlike(_NON_BLANK)).alias("non_blank"),
+            F.count_if(~valid).alias("invalid_utf8"),
+            # Valid UTF-8 with more bytes than characters holds a non-ASCII character (no regex per line).
+            F.count_if(valid & (F.octet_length(value) > F.length(value))).alias("utf8_non_ascii"),
+            F.count_if(quotes % 2 == 1).alias("odd_quotes"),
+            F.count_if(F.instr(value, "\u0000") > 0).alias("nul"),
+            F.count_if(
+                F.ltrim(F.regexp_replace(F.substring(value, 1, 8), "^\ufeff", "")).startswith("{")
+                & value.rlike(f'"({keys})"\\s*:')
+            ).alias("object_lines"),
+        )
+        .collect()
+    )
     return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
 
 
@@ -114,7 +120,9 @@ def _rescued(extras: Sequence[tuple[str, Column]]) -> Column:
     return F.when(any_present, F.to_json(F.struct(*[column.alias(name) for name, column in extras])))
 
 
-def _projection(source: str, by_name: dict[str, Column], extras: Sequence[tuple[str, Column]], corrupt: Column) -> list[Column]:
+def _projection(
+    source: str, by_name: dict[str, Column], extras: Sequence[tuple[str, Column]], corrupt: Column
+) -> list[Column]:
     missing = F.lit(None).cast(StringType())
     return [
         *[by_name.get(name, missing).alias(name) for name in CONTRACT_COLUMNS[source]],
@@ -129,9 +137,10 @@ def _positional(columns: Sequence[str]) -> list[str]:
 
 
 def _by_position(source: str, names: Sequence[str], text: Sequence[Column]) -> tuple[dict, list]:
+    # A header with more names than the file has columns (or fewer) pairs what it can; never fails the file.
     contract = set(CONTRACT_COLUMNS[source])
-    by_name = {name: column for name, column in zip(names, text) if name in contract}
-    extras = [(name, column) for name, column in zip(names, text) if name not in contract]
+    by_name = {name: column for name, column in zip(names, text, strict=False) if name in contract}
+    extras = [(name, column) for name, column in zip(names, text, strict=False) if name not in contract]
     return by_name, extras
 
 
@@ -141,8 +150,9 @@ def read_csv(spark: SparkSession, source: str, files: Sequence[LandedFile]) -> D
     positional = _positional(first.header)
     # Named as the header so Spark's header check agrees; renamed by position right after, so no
     # header text (dots, backticks, blanks) is ever parsed as a column reference.
-    schema = StructType([StructField(name, StringType()) for name in first.header]
-                        + [StructField(CORRUPT_RECORD_COLUMN, StringType())])
+    schema = StructType(
+        [StructField(name, StringType()) for name in first.header] + [StructField(CORRUPT_RECORD_COLUMN, StringType())]
+    )
     df = (
         spark.read.schema(schema)
         .option("header", True)
@@ -189,11 +199,23 @@ def read_json(spark: SparkSession, source: str, files: Sequence[LandedFile]) -> 
     lines = [file.path for file in files if not file.json_array]
     if lines:
         raw = _with_source_file(spark.read.text(lines)).where(F.col("value").rlike(_NON_BLANK))
-        frames.append(raw.select(parse_line(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)]).alias("r"), SOURCE_FILE_COLUMN))
+        frames.append(
+            raw.select(
+                parse_line(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)]).alias("r"),
+                SOURCE_FILE_COLUMN,
+            )
+        )
     arrays = [file.path for file in files if file.json_array]
     if arrays:
         whole = _with_source_file(spark.read.text(arrays, wholetext=True))
-        frames.append(whole.select(F.explode(parse_array(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)])).alias("r"), SOURCE_FILE_COLUMN))
+        frames.append(
+            whole.select(
+                F.explode(parse_array(F.col("value").cast(BinaryType()), encodings[F.col(SOURCE_FILE_COLUMN)])).alias(
+                    "r"
+                ),
+                SOURCE_FILE_COLUMN,
+            )
+        )
     parsed = union_all(frames)
     return parsed.select(*[F.col(f"r.{field.name}").alias(field.name) for field in record.fields], SOURCE_FILE_COLUMN)
 
@@ -213,7 +235,7 @@ def read_parquet(spark: SparkSession, source: str, file: LandedFile, reader: Byt
     types = [field.dataType for field in df.schema.fields]
     positional = _positional(df.columns)
     df = df.toDF(*positional).withColumn(SOURCE_FILE_COLUMN, F.lit(file.uri))
-    text = [_parquet_text(F.col(name), data_type) for name, data_type in zip(positional, types)]
+    text = [_parquet_text(F.col(name), data_type) for name, data_type in zip(positional, types, strict=True)]
     by_name, extras = _by_position(source, file.columns, text)
     return df.select(*_projection(source, by_name, extras, F.lit(None).cast(StringType())))
 
@@ -231,7 +253,9 @@ def _parquet_through_arrow(spark: SparkSession, file: LandedFile, reader: ByteRe
         try:
             columns.append(pc.cast(column, pa.string()))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            columns.append(pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()], pa.string()))
+            columns.append(
+                pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()], pa.string())
+            )
     names = _positional(table.column_names)
     schema = StructType([StructField(name, StringType()) for name in names])
     return spark.createDataFrame(pa.table(columns, names=names).to_pandas(), schema=schema)
@@ -267,7 +291,12 @@ def union_all(frames: Sequence[DataFrame]) -> DataFrame:
 
 
 def read_drop(
-    spark: SparkSession, source: str, files: Sequence[LandedFile], reader: ByteReader, run_id: str, ingested_at: datetime
+    spark: SparkSession,
+    source: str,
+    files: Sequence[LandedFile],
+    reader: ByteReader,
+    run_id: str,
+    ingested_at: datetime,
 ) -> DataFrame:
     """The loaded `files` of `source` as one bronze DataFrame, in as few Spark reads as their plans allow:
     one per CSV shape (header, delimiter, encoding, line mode), one for all JSON, one per Parquet file."""
@@ -284,15 +313,33 @@ def read_drop(
         frames.append(with_lineage(read_json(spark, source, json_files), source, "json", run_id, ingested_at))
     for file in loaded:
         if file.format == "parquet":
-            frames.append(with_lineage(read_parquet(spark, source, file, reader), source, "parquet", run_id, ingested_at))
+            frames.append(
+                with_lineage(read_parquet(spark, source, file, reader), source, "parquet", run_id, ingested_at)
+            )
     return union_all(frames) if frames else empty_bronze(spark, source)
 
 
 def files_frame(spark: SparkSession, files: Sequence[LandedFile], run_id: str, ingested_at: datetime) -> DataFrame:
     """The file ledger rows of `files`: every entry with its outcome, reason and records."""
     rows = [
-        (file.source, file.location, file.name, file.outcome, file.reason, file.message, file.format,
-         file.encoding, file.size, file.fingerprint, file.records, list(file.columns) or None, file.uri, ingested_at, run_id, file.day)
+        (
+            file.source,
+            file.location,
+            file.name,
+            file.outcome,
+            file.reason,
+            file.message,
+            file.format,
+            file.encoding,
+            file.size,
+            file.fingerprint,
+            file.records,
+            list(file.columns) or None,
+            file.uri,
+            ingested_at,
+            run_id,
+            file.day,
+        )
         for file in files
     ]
     return spark.createDataFrame(rows, files_schema())

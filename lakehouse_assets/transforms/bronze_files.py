@@ -30,7 +30,15 @@ LOADED, REJECTED, IGNORED = "loaded", "rejected", "ignored"
 # Ignored, by exact rules (docs/layers.md, "Bronze"): names of bookkeeping files and of uploads in progress.
 BOOKKEEPING_PREFIXES: tuple[str, ...] = (".", "_")
 PARTIAL_SUFFIXES: tuple[str, ...] = (
-    ".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepart", ".download", "._copying_", "~",
+    ".tmp",
+    ".temp",
+    ".part",
+    ".partial",
+    ".crdownload",
+    ".filepart",
+    ".download",
+    "._copying_",
+    "~",
 )
 TEXT_FORMATS: dict[str, str] = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
 FORMAT_BY_EXTENSION: dict[str, str] = {**TEXT_FORMATS, ".parquet": "parquet"}
@@ -44,8 +52,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "a PDF document"),
 )
 _BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
 )
 HEAD_BYTES = 64 * 1024
 _CHUNK = 4 * 1024 * 1024
@@ -117,15 +128,19 @@ def classify_name(entry: LandedFile, problem: str | None) -> LandedFile:
     if any(part.startswith(BOOKKEEPING_PREFIXES) for part in parts):
         return entry.ignore("bookkeeping_name", "names starting with '.' or '_' are bookkeeping, not data")
     if lowered.endswith(PARTIAL_SUFFIXES):
-        return entry.ignore("partial_upload", f"an upload in progress (name ends with one of {', '.join(PARTIAL_SUFFIXES)})")
+        return entry.ignore(
+            "partial_upload", f"an upload in progress (name ends with one of {', '.join(PARTIAL_SUFFIXES)})"
+        )
     if problem:
         return entry.reject("not_a_file", problem, "Land regular files only")
     if entry.size == 0:
         return entry.ignore("empty_file", "zero bytes, no records")
     if len(parts) > 1:
         return entry.reject(
-            "in_subfolder", f"in a folder below the day folder ({'/'.join(parts[:-1])}/)",
-            "Bronze reads files directly inside <source>/<YYYY-MM-DD>/; move the file up one level, then re-materialize the day",
+            "in_subfolder",
+            f"in a folder below the day folder ({'/'.join(parts[:-1])}/)",
+            "Bronze reads files directly inside <source>/<YYYY-MM-DD>/; move the file up one level, then "
+            "re-materialize the day",
         )
     suffix = PurePosixPath(lowered[:-3] if lowered.endswith(".gz") else lowered).suffix
     entry.gzip = lowered.endswith(".gz")
@@ -133,8 +148,10 @@ def classify_name(entry: LandedFile, problem: str | None) -> LandedFile:
     if entry.format is None:
         shown = PurePosixPath(lowered).suffix or "(none)"
         return entry.reject(
-            "unsupported_type", f"type '{shown}' is not a landing format",
-            f"Bronze reads {', '.join(sorted(FORMAT_BY_EXTENSION))} (and .gz of the text ones); convert or rename it, then re-materialize the day",
+            "unsupported_type",
+            f"type '{shown}' is not a landing format",
+            f"Bronze reads {', '.join(sorted(FORMAT_BY_EXTENSION))} (and .gz of the text ones); convert "
+            f"or rename it, then re-materialize the day",
         )
     return entry
 
@@ -145,7 +162,9 @@ def _head(entry: LandedFile, reader: ByteReader) -> bytes | None:
     if not entry.gzip:
         return raw
     if not raw.startswith(b"\x1f\x8b"):
-        entry.reject("compressed_unreadable", "named .gz but not gzip data", "Re-compress it with gzip or drop the .gz suffix")
+        entry.reject(
+            "compressed_unreadable", "named .gz but not gzip data", "Re-compress it with gzip or drop the .gz suffix"
+        )
         return None
     # The whole stream is checked now: a truncated archive would otherwise fail the Spark job.
     inflater, head = zlib.decompressobj(wbits=31), b""
@@ -182,8 +201,11 @@ def _plan_csv_header(entry: LandedFile, text: str) -> None:
     line = _first_line(text)
     if not line.strip():
         entry.blank_first_line = True
-        entry.reject("no_contract_columns", "the first line (the header) is blank",
-                     "Put the header on the first line; bronze matches CSV columns by header name")
+        entry.reject(
+            "no_contract_columns",
+            "the first line (the header) is blank",
+            "Put the header on the first line; bronze matches CSV columns by header name",
+        )
         return
     entry.delimiter = _detect_delimiter(line, contract)
     try:
@@ -195,13 +217,19 @@ def _plan_csv_header(entry: LandedFile, text: str) -> None:
     folded: dict[str, str] = {}
     for name in names:
         if name.casefold() in folded:
-            entry.reject("duplicate_columns", f"columns '{folded[name.casefold()]}' and '{name}' have the same name",
-                         "Give every column its own name (names are compared ignoring case and spaces)")
+            entry.reject(
+                "duplicate_columns",
+                f"columns '{folded[name.casefold()]}' and '{name}' have the same name",
+                "Give every column its own name (names are compared ignoring case and spaces)",
+            )
             return
         folded[name.casefold()] = name
     if not set(names) & set(contract):
-        entry.reject("no_contract_columns", f"its header ({_shorten(line)}) names none of the {entry.source} columns",
-                     f"Is it a {entry.source} file with a header? Bronze expects columns named {', '.join(contract)}")
+        entry.reject(
+            "no_contract_columns",
+            f"its header ({_shorten(line)}) names none of the {entry.source} columns",
+            f"Is it a {entry.source} file with a header? Bronze expects columns named {', '.join(contract)}",
+        )
         return
     entry.header, entry.columns = tuple(header), names
 
@@ -218,7 +246,9 @@ def plan_text(entry: LandedFile, reader: ByteReader) -> LandedFile:
         if head.startswith(magic):
             return entry.reject("binary_content", f"the bytes are {what}", "Land it under the right name or format")
     if bom != "utf-16" and b"\x00" in head:
-        return entry.reject("binary_content", "binary bytes (NUL) in a text file", "Land text files as UTF-8 or Windows-1252 text")
+        return entry.reject(
+            "binary_content", "binary bytes (NUL) in a text file", "Land text files as UTF-8 or Windows-1252 text"
+        )
     entry.encoding = bom or "utf-8"
     text = head.decode("utf-16" if bom == "utf-16" else "utf-8", errors="replace").lstrip("\ufeff")
     if entry.format == "csv":
@@ -256,11 +286,16 @@ def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> 
     if entry.encoding == "utf-16":
         return _read_in_python(entry, reader)
     if counts.get("nul"):
-        return entry.reject("binary_content", f"binary bytes (NUL) on {counts['nul']} line(s)", "Land text files as UTF-8 or Windows-1252 text")
+        return entry.reject(
+            "binary_content",
+            f"binary bytes (NUL) on {counts['nul']} line(s)",
+            "Land text files as UTF-8 or Windows-1252 text",
+        )
     entry.records = line_records
     if counts.get("invalid_utf8") and counts.get("utf8_non_ascii"):
         return entry.reject(
-            "mixed_encoding", f"{counts['utf8_non_ascii']} line(s) are UTF-8 and {counts['invalid_utf8']} are not",
+            "mixed_encoding",
+            f"{counts['utf8_non_ascii']} line(s) are UTF-8 and {counts['invalid_utf8']} are not",
             "Re-export the file in one encoding (UTF-8)",
         )
     if counts.get("invalid_utf8"):
@@ -280,8 +315,10 @@ def apply_survey(entry: LandedFile, counts: dict | None, reader: ByteReader) -> 
 def _no_contract_json(entry: LandedFile) -> LandedFile:
     contract = CONTRACT_COLUMNS[entry.source]
     return entry.reject(
-        "no_contract_columns", f"none of its records is a JSON object with a {entry.source} key",
-        f"Is it a {entry.source} file in JSON lines (one object per line) or one JSON array? Bronze expects keys named {', '.join(contract)}",
+        "no_contract_columns",
+        f"none of its records is a JSON object with a {entry.source} key",
+        f"Is it a {entry.source} file in JSON lines (one object per line) or one JSON array? Bronze "
+        f"expects keys named {', '.join(contract)}",
     )
 
 
@@ -324,8 +361,11 @@ def _plan_json_array(entry: LandedFile, reader: ByteReader) -> LandedFile:
         elements = parse_json_array(text)
         [compact_json(element) for element in elements]  # deep nesting fails here, not in Spark
     except (ValueError, RecursionError) as exc:
-        return entry.reject("unreadable_json", f"starts with '[' but is not one JSON array ({exc})",
-                            "Land JSON lines (one object per line) or one complete JSON array")
+        return entry.reject(
+            "unreadable_json",
+            f"starts with '[' but is not one JSON array ({exc})",
+            "Land JSON lines (one object per line) or one complete JSON array",
+        )
     entry.records = len(elements)
     entry.columns = tuple(dict.fromkeys(key for e in elements if isinstance(e, _Object) for key, _ in e))
     if not set(entry.columns) & set(CONTRACT_COLUMNS[entry.source]):
@@ -385,7 +425,9 @@ def _no_constants(name: str):
 def _loads(text: str):
     # A decoder per call, not one module-level instance: Spark ships these functions to its Python
     # workers by value (transforms/bronze.py), and a decoder holds an unpicklable C scanner.
-    return json.loads(text, object_pairs_hook=_pairs, parse_float=_Number, parse_int=_Number, parse_constant=_no_constants)
+    return json.loads(
+        text, object_pairs_hook=_pairs, parse_float=_Number, parse_int=_Number, parse_constant=_no_constants
+    )
 
 
 def parse_json_array(text: str) -> list:
@@ -497,9 +539,13 @@ def spark_reads_natively(arrow_type) -> bool:
     if pa.types.is_decimal(arrow_type):
         return arrow_type.precision <= 38 and pa.types.is_decimal128(arrow_type)
     return (
-        pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
-        or pa.types.is_boolean(arrow_type) or pa.types.is_floating(arrow_type) and not pa.types.is_float16(arrow_type)
-        or pa.types.is_integer(arrow_type) and arrow_type != pa.uint64()
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_boolean(arrow_type)
+        or pa.types.is_floating(arrow_type)
+        and not pa.types.is_float16(arrow_type)
+        or pa.types.is_integer(arrow_type)
+        and arrow_type != pa.uint64()
         or pa.types.is_date32(arrow_type)
     )
 
@@ -516,19 +562,28 @@ def plan_parquet(entry: LandedFile, reader: ByteReader) -> LandedFile:
         for group in range(parquet.num_row_groups):
             rows += parquet.read_row_group(group).num_rows
     except Exception as exc:  # pyarrow raises many types (ArrowInvalid, OSError, ...) for one meaning
-        return entry.reject("unreadable_parquet", f"not a readable Parquet file ({type(exc).__name__}: {_shorten(str(exc))})",
-                            "Upload the file again, or re-export it")
+        return entry.reject(
+            "unreadable_parquet",
+            f"not a readable Parquet file ({type(exc).__name__}: {_shorten(str(exc))})",
+            "Upload the file again, or re-export it",
+        )
     names = tuple(schema.names)
     entry.records = rows  # counted for the accounting even when the file is set aside below
     folded: dict[str, str] = {}
     for name in names:
         if name.strip().casefold() in folded:
-            return entry.reject("duplicate_columns", f"columns '{folded[name.strip().casefold()]}' and '{name}' have the same name",
-                                "Give every column its own name (names are compared ignoring case and spaces)")
+            return entry.reject(
+                "duplicate_columns",
+                f"columns '{folded[name.strip().casefold()]}' and '{name}' have the same name",
+                "Give every column its own name (names are compared ignoring case and spaces)",
+            )
         folded[name.strip().casefold()] = name
     if not set(names) & set(CONTRACT_COLUMNS[entry.source]):
-        return entry.reject("no_contract_columns", f"its columns ({_shorten(', '.join(names))}) include none of the {entry.source} columns",
-                            f"Is it a {entry.source} file? Bronze expects columns named {', '.join(CONTRACT_COLUMNS[entry.source])}")
+        return entry.reject(
+            "no_contract_columns",
+            f"its columns ({_shorten(', '.join(names))}) include none of the {entry.source} columns",
+            f"Is it a {entry.source} file? Bronze expects columns named {', '.join(CONTRACT_COLUMNS[entry.source])}",
+        )
     entry.columns = names
     entry.arrow = not all(spark_reads_natively(f.type) for f in schema)
     return entry
@@ -546,4 +601,3 @@ def plan_entry(entry: LandedFile, problem: str | None, reader: ByteReader) -> La
     if entry.format == "parquet":
         return plan_parquet(entry, reader)
     return plan_text(entry, reader)
-

@@ -37,7 +37,9 @@ class Backfill:
 
 
 def finished(backfill: dict) -> bool:
-    return backfill["status"] not in RUNNING_BACKFILL and all(run["status"] not in RUNNING_RUN for run in backfill["runs"])
+    return backfill["status"] not in RUNNING_BACKFILL and all(
+        run["status"] not in RUNNING_RUN for run in backfill["runs"]
+    )
 
 
 def wait_for_backfill(ui, backfill_id: str, until: Callable[[dict], bool] = finished) -> dict:
@@ -49,7 +51,9 @@ def wait_for_backfill(ui, backfill_id: str, until: Callable[[dict], bool] = fini
         if until(backfill) or finished(backfill):
             return backfill
         assert ui.process.poll() is None, f"dagster dev exited during the backfill; log:\n{ui.log_tail()}"
-        assert time.monotonic() < deadline, f"backfill {backfill_id} still {backfill['status']} after {BACKFILL_TIMEOUT_S} s:\n{ui.log_tail()}"
+        assert time.monotonic() < deadline, (
+            f"backfill {backfill_id} still {backfill['status']} after {BACKFILL_TIMEOUT_S} s:\n{ui.log_tail()}"
+        )
         time.sleep(2)
 
 
@@ -58,8 +62,10 @@ def completed_backfill(ui, daily_backfill: Backfill) -> dict:
     launches) only when the UI test did not launch it, e.g. when a test runs alone."""
     if daily_backfill.id is None:
         params = {
-            "selector": {"partitionSetName": PARTITION_SET,
-                         "repositorySelector": {"repositoryName": "__repository__", "repositoryLocationName": ui.location}},
+            "selector": {
+                "partitionSetName": PARTITION_SET,
+                "repositorySelector": {"repositoryName": "__repository__", "repositoryLocationName": ui.location},
+            },
             "partitionNames": list(ui.days),
         }
         launched = ui.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]

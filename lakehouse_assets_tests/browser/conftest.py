@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_assets_tests.processes import free_port, stop_process_group
 from lakehouse_assets_tests.browser.backfills import Backfill
+from lakehouse_assets_tests.processes import free_port, stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -186,9 +186,14 @@ def wait_until_ready(ui: DagsterUI) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not (_answers(f"{ui.url}/server_info") and _location_loaded(ui)):
         if ui.process.poll() is not None:
-            pytest.fail(f"dagster dev exited with {ui.process.returncode}; its log ({ui.log}):\n{ui.log_tail()}", pytrace=False)
+            pytest.fail(
+                f"dagster dev exited with {ui.process.returncode}; its log ({ui.log}):\n{ui.log_tail()}", pytrace=False
+            )
         if time.monotonic() > deadline:
-            pytest.fail(f"dagster dev did not load {ui.location} within {STARTUP_TIMEOUT_S} s; log:\n{ui.log_tail()}", pytrace=False)
+            pytest.fail(
+                f"dagster dev did not load {ui.location} within {STARTUP_TIMEOUT_S} s; log:\n{ui.log_tail()}",
+                pytrace=False,
+            )
         time.sleep(1)
 
 
@@ -211,20 +216,49 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
         "LAKEHOUSE_SENSORS_DEFAULT_STATUS": "stopped",
     }
     generated = subprocess.run(
-        [BIN / "lakehouse", "generate", "--landing-root", str(landing), "--start-date", DAYS[0], "--days", str(len(DAYS)),
-         "--transactions-per-day", "50", "--customers", "20", "--products", "10", "--seed", "1"],
-        env=env, capture_output=True, text=True,
+        [
+            BIN / "lakehouse",
+            "generate",
+            "--landing-root",
+            str(landing),
+            "--start-date",
+            DAYS[0],
+            "--days",
+            str(len(DAYS)),
+            "--transactions-per-day",
+            "50",
+            "--customers",
+            "20",
+            "--products",
+            "10",
+            "--seed",
+            "1",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert generated.returncode == 0, generated.stderr[-3000:]
     log, port = work / "dagster_dev.log", free_port()
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
             [BIN / "dagster", "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
-        ui = DagsterUI(url=f"http://127.0.0.1:{port}", location=LOCATION, days=DAYS, log=log, process=process,
-                       landing=landing, tables=work / "tables")
+        ui = DagsterUI(
+            url=f"http://127.0.0.1:{port}",
+            location=LOCATION,
+            days=DAYS,
+            log=log,
+            process=process,
+            landing=landing,
+            tables=work / "tables",
+        )
         print(f"\ndagster dev (PID {process.pid}) at {ui.url}; log: {log}", flush=True)
         wait_until_ready(ui)
         # On 127.0.0.1 the UI opens a "Join the Dagster community" dialog over the first page it
@@ -262,7 +296,11 @@ def dashboard(dagster_ui, daily_backfill, tmp_path_factory) -> Dashboard:
         # place) is what the teardown stops.
         process = subprocess.Popen(
             [BIN / "lakehouse", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -270,9 +308,15 @@ def dashboard(dagster_ui, daily_backfill, tmp_path_factory) -> Dashboard:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _answers(f"{url}/_stcore/health"):
             if process.poll() is not None:
-                pytest.fail(f"lakehouse dashboard exited with {process.returncode}; its log:\n{log.read_text()[-3000:]}", pytrace=False)
+                pytest.fail(
+                    f"lakehouse dashboard exited with {process.returncode}; its log:\n{log.read_text()[-3000:]}",
+                    pytrace=False,
+                )
             if time.monotonic() > deadline:
-                pytest.fail(f"lakehouse dashboard did not answer within {STARTUP_TIMEOUT_S} s; log:\n{log.read_text()[-3000:]}", pytrace=False)
+                pytest.fail(
+                    f"lakehouse dashboard did not answer within {STARTUP_TIMEOUT_S} s; log:\n{log.read_text()[-3000:]}",
+                    pytrace=False,
+                )
             time.sleep(1)
         yield Dashboard(url=url, root=dagster_ui.tables, log=log)
     finally:

@@ -22,7 +22,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SIDEBAR_ROWS = "[class*=AssetSidebarNode_itemContainer]"
-SILVER_CHECKS = ("business_key_unique", "pandera_schema", "reconciles_with_bronze", "references_resolve", "rule_failure_rates")
+SILVER_CHECKS = (
+    "business_key_unique",
+    "pandera_schema",
+    "reconciles_with_bronze",
+    "references_resolve",
+    "rule_failure_rates",
+)
 
 ASSET_NODES = "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"
 PARTITION_STATS = """
@@ -172,7 +178,9 @@ def test_three_day_backfill_launched_from_the_ui_runs_once_over_the_range(dagste
 
 def test_checks_tab_shows_the_silver_check_results(dagster_ui, daily_backfill, page, screenshot):
     backfill = completed_backfill(dagster_ui, daily_backfill)
-    checks = dagster_ui.graphql(CHECKS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    checks = dagster_ui.graphql(CHECKS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"][
+        "checks"
+    ]
     latest = {check["name"]: check["executionForLatestMaterialization"] for check in checks}
     assert sorted(latest) == sorted(SILVER_CHECKS)
     assert all(execution["runId"] == backfill["runs"][0]["id"] for execution in latest.values())
@@ -204,7 +212,10 @@ def test_checks_tab_shows_the_silver_check_results(dagster_ui, daily_backfill, p
         screenshot(page, f"{number}_check_{name}")
         if name == "reconciles_with_bronze":
             assert numbers["bronze_rows"] > 0
-            assert numbers["bronze_rows"] == numbers["silver_rows"] + numbers["quarantined_rows"] + numbers["duplicates_dropped"]
+            assert (
+                numbers["bronze_rows"]
+                == numbers["silver_rows"] + numbers["quarantined_rows"] + numbers["duplicates_dropped"]
+            )
         else:
             assert numbers["failed_checks"] == 0
 
@@ -227,15 +238,20 @@ def metadata_value(page: Page, label: str):
 def test_checks_show_each_day_of_the_range_passed_with_that_days_numbers(dagster_ui, daily_backfill, page, screenshot):
     completed_backfill(dagster_ui, daily_backfill)
     first, last = dagster_ui.days[0], dagster_ui.days[-1]
-    checks = dagster_ui.graphql(CHECK_PARTITIONS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    checks = dagster_ui.graphql(CHECK_PARTITIONS, {"path": ["silver", "transactions"]})["assetNodeOrError"][
+        "assetChecksOrError"
+    ]["checks"]
     assert {check["name"]: check["partitionStatuses"]["ranges"] for check in checks} == {
         name: [{"startKey": first, "endKey": last, "status": "SUCCEEDED"}] for name in SILVER_CHECKS
     }
     range_numbers = {
         entry["label"]: entry["intValue"]
-        for check in dagster_ui.graphql(CHECKS, {"path": ["silver", "transactions"]})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+        for check in dagster_ui.graphql(CHECKS, {"path": ["silver", "transactions"]})["assetNodeOrError"][
+            "assetChecksOrError"
+        ]["checks"]
         if check["name"] == "reconciles_with_bronze"
-        for entry in check["executionForLatestMaterialization"]["evaluation"]["metadataEntries"] if entry["label"] in DAY_NUMBERS
+        for entry in check["executionForLatestMaterialization"]["evaluation"]["metadataEntries"]
+        if entry["label"] in DAY_NUMBERS
     }
 
     page.goto(f"{dagster_ui.url}/assets/silver/transactions?view=checks&checkDetail=reconciles_with_bronze")
@@ -258,7 +274,9 @@ def test_checks_show_each_day_of_the_range_passed_with_that_days_numbers(dagster
         by_day[day] = {label: int(metadata_value(page, label).inner_text().replace(",", "")) for label in DAY_NUMBERS}
         screenshot(page, f"{number}_reconciles_with_bronze_on_{day}")
     assert all(numbers["bronze_rows"] > 0 for numbers in by_day.values()), by_day
-    assert all(n["bronze_rows"] == n["silver_rows"] + n["quarantined_rows"] + n["duplicates_dropped"] for n in by_day.values()), by_day
+    assert all(
+        n["bronze_rows"] == n["silver_rows"] + n["quarantined_rows"] + n["duplicates_dropped"] for n in by_day.values()
+    ), by_day
     # The days' numbers add up to the range evaluation's.
     assert {label: sum(numbers[label] for numbers in by_day.values()) for label in DAY_NUMBERS} == range_numbers
 
@@ -335,16 +353,22 @@ def test_a_failing_blocking_check_stops_silver_and_gold_in_a_run_launched_from_t
     expect(page.get_by_text(re.compile(r"^Not executed \(\d+\)$"))).to_be_visible()
     not_executed = int(re.search(r"\d+", page.get_by_text(re.compile(r"^Not executed \(\d+\)$")).inner_text()).group())
     assert not_executed > 0
-    expect(page.get_by_text(
-        "Check records_landed_equal_rows_written failed for materialization of bronze / transactions.", exact=True
-    )).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Check records_landed_equal_rows_written failed for materialization of bronze / transactions.", exact=True
+        )
+    ).to_be_visible()
     expect(page.get_by_text(re.compile(r"1 blocking asset check failed with ERROR severity")).first).to_be_visible()
     log_text = page.inner_text("body")
-    assert re.search(rf"records_in_manifests\s+{landed + 10}\s", log_text) and re.search(rf"records_landed\s+{landed}\s", log_text), log_text[-3000:]
+    assert re.search(rf"records_in_manifests\s+{landed + 10}\s", log_text) and re.search(
+        rf"records_landed\s+{landed}\s", log_text
+    ), log_text[-3000:]
     screenshot(page, "2_run_check_failed")
 
     page.goto(f"{dagster_ui.url}/runs/{run['id']}?logs=query%3Aname%3A%22silver_layer%22")
-    skipped = page.get_by_text(re.compile(rf"^Dependencies for step silver_layer failed: \['{ROW_COUNT_STEP}'\].*Not executing\.$"))
+    skipped = page.get_by_text(
+        re.compile(rf"^Dependencies for step silver_layer failed: \['{ROW_COUNT_STEP}'\].*Not executing\.$")
+    )
     expect(skipped).to_be_visible()
     screenshot(page, "3_run_silver_not_executed")
 

@@ -23,7 +23,11 @@ def headline(page) -> dict[str, str]:
     metrics = page.locator("[data-testid=stMetric]")
     expect(metrics).to_have_count(4)
     return {
-        metric.locator("[data-testid=stMetricLabel]").inner_text().strip(): metric.locator("[data-testid=stMetricValue]").inner_text().strip()
+        metric.locator("[data-testid=stMetricLabel]").inner_text().strip(): metric.locator(
+            "[data-testid=stMetricValue]"
+        )
+        .inner_text()
+        .strip()
         for metric in metrics.all()
     }
 
@@ -32,9 +36,14 @@ def test_dashboard_draws_every_chart_with_data_and_the_gold_totals(dashboard, pa
     sales = DeltaTable(str(dashboard.root / "gold" / "daily_sales_summary")).to_pandas()
     days = sorted(sales["transaction_date"].astype(str).unique())
     expected_titles = {
-        "Net revenue by day and channel", "Net revenue by category", "Top 10 products by revenue",
-        f"Customer segments on {days[-1]}", "Rows per table", "Table size and version",
-        "Quarantine rate by rule", "Quarantine rate by landing day",
+        "Net revenue by day and channel",
+        "Net revenue by category",
+        "Top 10 products by revenue",
+        f"Customer segments on {days[-1]}",
+        "Rows per table",
+        "Table size and version",
+        "Quarantine rate by rule",
+        "Quarantine rate by landing day",
     }
 
     page.set_viewport_size(FULL_PAGE)

@@ -19,9 +19,9 @@ from dagster import (
 )
 from delta.tables import DeltaTable
 
-from lakehouse_assets_tests.support import LAYERS, TEST_DEFS as defs
 from lakehouse_assets.orchestration.jobs import MONTHLY, WEEKLY
-from lakehouse_assets_tests.support import customer, land_day, product, range_tags, transaction
+from lakehouse_assets_tests.support import LAYERS, customer, land_day, product, range_tags, transaction
+from lakehouse_assets_tests.support import TEST_DEFS as defs
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 SPAN = "2024-01-01..2024-01-03"
@@ -31,8 +31,13 @@ ROW_COUNT = AssetCheckKey(AssetKey(["bronze", "transactions"]), "records_landed_
 
 
 def land_three_days(landing_root: str) -> None:
-    land_day(landing_root, DAYS[0], [customer("C1", DAYS[0]), customer("C2", DAYS[0])], [product("P1", DAYS[0])],
-             [transaction("T1a", DAYS[0]), transaction("T1b", DAYS[0], customer_id="C2")])
+    land_day(
+        landing_root,
+        DAYS[0],
+        [customer("C1", DAYS[0]), customer("C2", DAYS[0])],
+        [product("P1", DAYS[0])],
+        [transaction("T1a", DAYS[0]), transaction("T1b", DAYS[0], customer_id="C2")],
+    )
     for number, day in enumerate(DAYS[1:], start=2):
         land_day(landing_root, day, transactions=[transaction(f"T{number}a", day), transaction(f"T{number}b", day)])
 
@@ -41,21 +46,30 @@ def stored_evaluations(instance: DagsterInstance, run_id: str) -> list[tuple[str
     """(check, partition, passed) of every check evaluation the run stored, sorted, duplicates kept."""
     events = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     evaluations = [event.dagster_event.event_specific_data for event in events]
-    return sorted(((e.asset_check_key.to_user_string(), e.partition, e.passed) for e in evaluations),
-                  key=lambda row: (row[0], row[1] or "", row[2]))
+    return sorted(
+        ((e.asset_check_key.to_user_string(), e.partition, e.passed) for e in evaluations),
+        key=lambda row: (row[0], row[1] or "", row[2]),
+    )
 
 
 def expected(checks_by_partitioned: dict[str, bool], partitions, passed=lambda check, partition: True):
     """One evaluation per (check, partition) for partitioned checks plus the range's own, without one."""
-    rows = [(check, partition, passed(check, partition))
-            for check, partitioned in checks_by_partitioned.items() for partition in ([*partitions, None] if partitioned else [None])]
+    rows = [
+        (check, partition, passed(check, partition))
+        for check, partitioned in checks_by_partitioned.items()
+        for partition in ([*partitions, None] if partitioned else [None])
+    ]
     return sorted(rows, key=lambda row: (row[0], row[1] or "", row[2]))
 
 
 def evaluation(instance: DagsterInstance, run_id: str, check: AssetCheckKey, partition: str | None):
     events = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    (found,) = [e.dagster_event.event_specific_data for e in events
-                if e.dagster_event.event_specific_data.asset_check_key == check and e.dagster_event.event_specific_data.partition == partition]
+    (found,) = [
+        e.dagster_event.event_specific_data
+        for e in events
+        if e.dagster_event.event_specific_data.asset_check_key == check
+        and e.dagster_event.event_specific_data.partition == partition
+    ]
     return found
 
 
@@ -68,59 +82,90 @@ def execution_statuses(instance: DagsterInstance, run_id: str, check: AssetCheck
 def daily_job_checks() -> dict[str, bool]:
     """Every check the daily job runs (all but the weekly and monthly ones), and whether it is daily-partitioned."""
     specs = [spec for definition in defs.asset_checks for spec in definition.check_specs]
-    return {spec.key.to_user_string(): spec.partitions_def == LAYERS.calendars.daily
-            for spec in specs if spec.partitions_def in (None, LAYERS.calendars.daily)}
+    return {
+        spec.key.to_user_string(): spec.partitions_def == LAYERS.calendars.daily
+        for spec in specs
+        if spec.partitions_def in (None, LAYERS.calendars.daily)
+    }
 
 
 def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days_numbers(
     spark, resources, instance, landing_root, table_root
 ):
     land_three_days(landing_root)
-    result = materialize([*defs.assets, *defs.asset_checks], resources=resources, instance=instance, tags=RANGE,
-                         selection=AssetSelection.all() - WEEKLY - MONTHLY)
+    result = materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources=resources,
+        instance=instance,
+        tags=RANGE,
+        selection=AssetSelection.all() - WEEKLY - MONTHLY,
+    )
 
     checks = daily_job_checks()
     assert sum(checks.values()) == 26 and len(checks) == 30  # 4 gold dimension checks are unpartitioned
     assert stored_evaluations(instance, result.run_id) == expected(checks, DAYS)
     # The UI's per-partition status: each day succeeded, none left planned (shown as skipped).
-    assert execution_statuses(instance, result.run_id, RECONCILIATION) == {**dict.fromkeys(DAYS, "SUCCEEDED"), None: "SUCCEEDED"}
+    assert execution_statuses(instance, result.run_id, RECONCILIATION) == {
+        **dict.fromkeys(DAYS, "SUCCEEDED"),
+        None: "SUCCEEDED",
+    }
 
     # A check with per-day numbers records that day's numbers, under the range result's labels.
-    for day, silver_rows in zip(DAYS, (2, 2, 2)):
+    for day, silver_rows in zip(DAYS, (2, 2, 2), strict=True):
         on_day = evaluation(instance, result.run_id, RECONCILIATION, day)
         assert {k: v.value for k, v in on_day.metadata.items()} == {
-            "bronze_rows": 2, "silver_rows": silver_rows, "quarantined_rows": 0, "duplicates_dropped": 0,
+            "bronze_rows": 2,
+            "silver_rows": silver_rows,
+            "quarantined_rows": 0,
+            "duplicates_dropped": 0,
             "by_day": {day: {"bronze": 2, "silver": 2, "quarantined": 0, "duplicates": 0, "unaccounted": 0}},
             "evaluated_over": day,
         }
         assert on_day.blocking and on_day.target_materialization_data.run_id == result.run_id
-    matches = evaluation(instance, result.run_id, AssetCheckKey(AssetKey(["gold", "daily_sales_summary"]), "matches_silver"), DAYS[1])
+    matches = evaluation(
+        instance, result.run_id, AssetCheckKey(AssetKey(["gold", "daily_sales_summary"]), "matches_silver"), DAYS[1]
+    )
     assert {k: v.value for k, v in matches.metadata.items()} == {
-        "days_compared": 1, "differences": {}, "evaluated_over": DAYS[1],
+        "days_compared": 1,
+        "differences": {},
+        "evaluated_over": DAYS[1],
         "silver_by_day": {DAYS[1]: {"orders": "2", "units": "4", "gross_revenue": "400.00"}},
     }
     # A check with range totals only records the range's verdict and numbers on each day, saying so.
     row_count = evaluation(instance, result.run_id, ROW_COUNT, DAYS[0])
-    assert (row_count.passed, row_count.metadata["records_landed"].value, row_count.metadata["evaluated_over"].value) == (True, 6, SPAN)
+    assert (
+        row_count.passed,
+        row_count.metadata["records_landed"].value,
+        row_count.metadata["evaluated_over"].value,
+    ) == (True, 6, SPAN)
     assert "evaluated_over" not in evaluation(instance, result.run_id, ROW_COUNT, None).metadata
 
     # Day 2 loses a silver row: only day 2 fails, and the blocking check fails the step.
     DeltaTable.forPath(spark, f"{table_root}/silver/transactions").delete("upper(transaction_id) = 'T2A'")
-    job = define_asset_job("silver_transaction_checks", selection=AssetSelection.checks_for_assets(AssetKey(["silver", "transactions"])))
+    job = define_asset_job(
+        "silver_transaction_checks", selection=AssetSelection.checks_for_assets(AssetKey(["silver", "transactions"]))
+    )
     checks_only = Definitions(assets=[*defs.assets], asset_checks=[*defs.asset_checks], jobs=[job], resources=resources)
-    rerun = checks_only.resolve_job_def(job.name).execute_in_process(instance=instance, tags=RANGE, raise_on_error=False)
+    rerun = checks_only.resolve_job_def(job.name).execute_in_process(
+        instance=instance, tags=RANGE, raise_on_error=False
+    )
 
     assert not rerun.success
     failed_step = [e.step_key for e in rerun.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     assert failed_step == ["silver__transactions_reconciles_with_bronze"]
     silver_checks_run = {key: True for key in checks if key.startswith("silver/transactions:")}
     assert stored_evaluations(instance, rerun.run_id) == expected(
-        silver_checks_run, DAYS, passed=lambda check, day: not (check == RECONCILIATION.to_user_string() and day in (DAYS[1], None))
+        silver_checks_run,
+        DAYS,
+        passed=lambda check, day: not (check == RECONCILIATION.to_user_string() and day in (DAYS[1], None)),
     )
     day_two = evaluation(instance, rerun.run_id, RECONCILIATION, DAYS[1])
     assert (day_two.metadata["silver_rows"].value, day_two.description) == (1, "1 rows unaccounted for")
     assert execution_statuses(instance, rerun.run_id, RECONCILIATION) == {
-        DAYS[0]: "SUCCEEDED", DAYS[1]: "FAILED", DAYS[2]: "SUCCEEDED", None: "FAILED"
+        DAYS[0]: "SUCCEEDED",
+        DAYS[1]: "FAILED",
+        DAYS[2]: "SUCCEEDED",
+        None: "FAILED",
     }
 
 
@@ -128,13 +173,24 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
     land_three_days(landing_root)
     manifest = Path(landing_root) / "transactions" / DAYS[1] / "_manifest.json"
     manifest.write_text(json.dumps({"records": 5, "date": DAYS[1]}))
-    result = materialize([*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks], resources=resources,
-                         instance=instance, tags=RANGE, raise_on_error=False)
+    result = materialize(
+        [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks],
+        resources=resources,
+        instance=instance,
+        tags=RANGE,
+        raise_on_error=False,
+    )
 
     assert not result.success
-    bronze = {check: True for source in ("customers", "products", "transactions")
-              for check in (f"bronze/{source}:contract_columns_present", f"bronze/{source}:records_landed_equal_rows_written",
-                            f"bronze/{source}_files:no_rejected_files")}
+    bronze = {
+        check: True
+        for source in ("customers", "products", "transactions")
+        for check in (
+            f"bronze/{source}:contract_columns_present",
+            f"bronze/{source}:records_landed_equal_rows_written",
+            f"bronze/{source}_files:no_rejected_files",
+        )
+    }
     assert stored_evaluations(instance, result.run_id) == expected(
         bronze, DAYS, passed=lambda check, day: check != ROW_COUNT.to_user_string()
     )
@@ -144,15 +200,25 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
         assert on_day.metadata["evaluated_over"].value == SPAN
         assert on_day.metadata["manifest_mismatches"].value == {DAYS[1]: {"manifest": 5, "files": 2}}
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized == {f"bronze/{source}{table}" for source in ("customers", "products", "transactions") for table in ("", "_files")}
+    assert materialized == {
+        f"bronze/{source}{table}" for source in ("customers", "products", "transactions") for table in ("", "_files")
+    }
 
 
 def test_a_single_day_run_records_exactly_one_evaluation_per_check_for_that_day(resources, instance, landing_root):
     land_three_days(landing_root)
-    result = materialize([*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks], resources=resources,
-                         instance=instance, partition_key=DAYS[0])
+    result = materialize(
+        [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks, *LAYERS.silver_checks],
+        resources=resources,
+        instance=instance,
+        partition_key=DAYS[0],
+    )
 
-    checks = [check.key.to_user_string() for definition in [*LAYERS.bronze_checks, *LAYERS.silver_checks] for check in definition.check_specs]
+    checks = [
+        check.key.to_user_string()
+        for definition in [*LAYERS.bronze_checks, *LAYERS.silver_checks]
+        for check in definition.check_specs
+    ]
     assert len(checks) == 22
     assert stored_evaluations(instance, result.run_id) == sorted((check, DAYS[0], True) for check in checks)
     assert "evaluated_over" not in evaluation(instance, result.run_id, RECONCILIATION, DAYS[0]).metadata

@@ -13,8 +13,13 @@ from lakehouse_assets.contracts import CURRENCIES, TRANSACTIONS
 SCHEMA = SILVER_SCHEMAS[TRANSACTIONS].select_columns(
     ["transaction_id", "customer_id", "quantity", "currency", "total_amount", "is_late_arriving", "_source_file"]
 )
-CLEAN = {"customer_id": "C0000001", "quantity": 2, "currency": "USD", "total_amount": Decimal("19.98"),
-         "is_late_arriving": False}
+CLEAN = {
+    "customer_id": "C0000001",
+    "quantity": 2,
+    "currency": "USD",
+    "total_amount": Decimal("19.98"),
+    "is_late_arriving": False,
+}
 ZERO_QUANTITY_FILES = [f"zero-{index}.csv" for index in range(EXAMPLES_PER_CHECK + 2)]
 
 

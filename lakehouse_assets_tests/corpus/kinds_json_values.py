@@ -325,7 +325,7 @@ def keys_and_nulls(land: DayLanding):
     text = "".join(
         line({k: v for k, v in r.items() if k not in ("unit_price", "unit_cost", "is_active")})[:-1]
         + f', "unit_price": 100.00, "unit_cost": 60, "is_active": {active}}}\n'
-        for r, active in zip(records, ("true", "false"))
+        for r, active in zip(records, ("true", "false"), strict=True)
     )
     land.write(P, "typed-products.jsonl", text)
     files.append(

@@ -28,7 +28,8 @@ from lakehouse_assets.contracts import (
 ID_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]*")
 EMAIL_PATTERN = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}")
 TIMESTAMP_PATTERN = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})([.][0-9]{1,9})?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt "
+    r"]([0-9]{2}):([0-9]{2}):([0-9]{2})([.][0-9]{1,9})?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
 )
 # What an id is trimmed of: Unicode whitespace and the invisible characters copy-paste brings along.
 ID_EDGE = (

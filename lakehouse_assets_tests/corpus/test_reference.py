@@ -188,7 +188,7 @@ def test_landing_is_deterministic(tmp_path):
 def test_two_days_share_no_file_bytes_of_loaded_transactions(tmp_path):
     one, two = land_corpus(tmp_path, DAY), land_corpus(tmp_path, CLEAN_DAY)
     assert [f.kind for f in one] == [f.kind for f in two]
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         if a.source == "transactions" and a.outcome == "loaded" and a.bronze_rows:
             assert a.path(tmp_path, DAY).read_bytes() != b.path(tmp_path, CLEAN_DAY).read_bytes(), a.kind
 

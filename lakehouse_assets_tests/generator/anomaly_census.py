@@ -52,7 +52,7 @@ def census(source: str, day: date, parts: list[Part], max_customer: int, max_pro
     seen_records: set[tuple] = set()
     seen_keys: set[str] = set()
     for part in parts:
-        for row, extra in zip(part.rows, part.extra_keys):
+        for row, extra in zip(part.rows, part.extra_keys, strict=True):
             values = tuple(row[name] for name in columns)
             if values in seen_records:
                 counts["duplicate_exact"] += 1

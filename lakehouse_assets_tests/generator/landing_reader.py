@@ -75,7 +75,7 @@ def _csv_record(line: str, columns: tuple[str, ...]) -> tuple[dict, frozenset] |
         return None
     if len(fields) != len(columns):
         return None
-    return {name: (value if value != "" else None) for name, value in zip(columns, fields)}, frozenset()
+    return {name: (value if value != "" else None) for name, value in zip(columns, fields, strict=True)}, frozenset()
 
 
 def _json_record(line: str, columns: tuple[str, ...]) -> tuple[dict, frozenset] | None:

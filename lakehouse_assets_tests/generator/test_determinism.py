@@ -52,7 +52,7 @@ def test_separate_processes_with_different_hash_seeds_write_the_same_bytes(tmp_p
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONWARNINGS": "ignore"}
         root = tmp_path / f"hash-seed-{hash_seed}"
         runs[root] = subprocess.Popen([sys.executable, "-c", script, str(root)], env=env, stderr=subprocess.PIPE)
-    for root, process in runs.items():
+    for process in runs.values():
         assert process.wait(timeout=120) == 0, process.stderr.read().decode()
 
     first, second = (all_files(root) for root in runs)

@@ -58,12 +58,18 @@ def events(context, config: EventsConfig, spark: SparkResource) -> DataFrame:
     key_prefix="test",
     partitions_def=days,
     metadata={"partition_expr": "day"},
-    ins={"events": AssetIn(key=AssetKey(["test", "events"]), partition_mapping=TimeWindowPartitionMapping(start_offset=-1))},
+    ins={
+        "events": AssetIn(
+            key=AssetKey(["test", "events"]), partition_mapping=TimeWindowPartitionMapping(start_offset=-1)
+        )
+    },
 )
 def two_day_totals(events: DataFrame) -> DataFrame:
     """Reads its own day and the day before: the IO manager must hand over exactly that slice."""
-    return events.groupBy().agg(F.sum("value").alias("total"), F.countDistinct("day").alias("days")).crossJoin(
-        events.select(F.max("day").alias("day"))
+    return (
+        events.groupBy()
+        .agg(F.sum("value").alias("total"), F.countDistinct("day").alias("days"))
+        .crossJoin(events.select(F.max("day").alias("day")))
     )
 
 
@@ -76,8 +82,13 @@ def _run(resources, instance, *assets, partition=None, start=None, end=None, con
     tags = range_tags(start, end) if start else None
     run_config = {"ops": {"test__events": {"config": config}}} if config else None
     return materialize(
-        list(assets), resources=resources, instance=instance, partition_key=partition,
-        tags=tags, run_config=run_config, **kwargs,
+        list(assets),
+        resources=resources,
+        instance=instance,
+        partition_key=partition,
+        tags=tags,
+        run_config=run_config,
+        **kwargs,
     )
 
 
@@ -91,16 +102,20 @@ def _rows(df):
 
 def _files_by_day(spark, root):
     df = _table(spark, root).select("day", F.col("_metadata.file_path").alias("file"))
-    return {day: sorted(r.file for r in df.where(F.col("day") == day).collect()) for day in {r.day for r in df.collect()}}
+    return {
+        day: sorted(r.file for r in df.where(F.col("day") == day).collect()) for day in {r.day for r in df.collect()}
+    }
 
 
 def test_materializing_twice_gives_identical_contents(spark, resources, instance, table_root):
     _run(resources, instance, events, partition="2024-01-01")
     first = _rows(_table(spark, table_root))
     _run(resources, instance, events, partition="2024-01-01")
-    assert _rows(_table(spark, table_root)) == first == [
-        (date(2024, 1, 1), 0, 100), (date(2024, 1, 1), 1, 101), (date(2024, 1, 1), 2, 102)
-    ]
+    assert (
+        _rows(_table(spark, table_root))
+        == first
+        == [(date(2024, 1, 1), 0, 100), (date(2024, 1, 1), 1, 101), (date(2024, 1, 1), 2, 102)]
+    )
     assert DeltaTable.forPath(spark, f"{table_root}/test/events").detail().first()["partitionColumns"] == ["day"]
 
 
@@ -111,8 +126,12 @@ def test_rematerializing_a_partition_replaces_only_that_slice(spark, resources, 
     _run(resources, instance, events, partition="2024-01-01", config={"version": 10})
 
     assert _rows(_table(spark, table_root)) == [
-        (date(2024, 1, 1), 0, 100), (date(2024, 1, 1), 1, 110), (date(2024, 1, 1), 2, 120),
-        (date(2024, 1, 2), 0, 200), (date(2024, 1, 2), 1, 201), (date(2024, 1, 2), 2, 202),
+        (date(2024, 1, 1), 0, 100),
+        (date(2024, 1, 1), 1, 110),
+        (date(2024, 1, 1), 2, 120),
+        (date(2024, 1, 2), 0, 200),
+        (date(2024, 1, 2), 1, 201),
+        (date(2024, 1, 2), 2, 202),
     ]
     assert _files_by_day(spark, table_root)[date(2024, 1, 2)] == day2_files
 
@@ -122,9 +141,7 @@ def test_a_range_run_writes_every_partition_of_the_window(spark, resources, inst
     result = _run(resources, instance, events, start="2024-01-01", end="2024-01-03")
 
     table = _table(spark, table_root)
-    assert _rows(table.groupBy("day").count()) == [
-        (date(2024, 1, 1), 3), (date(2024, 1, 2), 3), (date(2024, 1, 3), 3)
-    ]
+    assert _rows(table.groupBy("day").count()) == [(date(2024, 1, 1), 3), (date(2024, 1, 2), 3), (date(2024, 1, 3), 3)]
     assert _rows(table.where("day = '2024-01-02'").select("value")) == [(200,), (201,), (202,)]
     materialization = result.asset_materializations_for_node("test__events")
     metadata = materialization[0].metadata
@@ -142,7 +159,9 @@ def test_a_type_conflict_fails_clearly_and_writes_nothing(spark, resources, inst
     _run(resources, instance, events, partition="2024-01-01")
     version_before = DeltaTable.forPath(spark, f"{table_root}/test/events").history(1).first()["version"]
 
-    with pytest.raises(DeltaSchemaConflictError, match=r"test/events .*column 'value' is bigint in the table but string"):
+    with pytest.raises(
+        DeltaSchemaConflictError, match=r"test/events .*column 'value' is bigint in the table but string"
+    ):
         _run(resources, instance, events, partition="2024-01-01", config={"value_as_text": True})
 
     assert DeltaTable.forPath(spark, f"{table_root}/test/events").history(1).first()["version"] == version_before
@@ -174,13 +193,20 @@ def test_load_input_reads_a_whole_table_for_an_unpartitioned_input(spark, resour
 
 
 def test_a_missing_upstream_table_names_the_asset_to_materialize(resources, instance):
-    with pytest.raises(MissingUpstreamError, match=r"Table test/events does not exist .*Materialize asset 'test/events' for partition\(s\) 2024-01-04, 2024-01-05 first"):
+    with pytest.raises(
+        MissingUpstreamError,
+        match=r"Table test/events does not exist .*Materialize asset 'test/events' for partition\(s\) "
+        r"2024-01-04, 2024-01-05 first",
+    ):
         _run(resources, instance, events, two_day_totals, partition="2024-01-05", selection=[two_day_totals])
 
 
 def test_a_missing_upstream_partition_names_the_partition(resources, instance):
     _run(resources, instance, events, partition="2024-01-05")
-    with pytest.raises(MissingUpstreamError, match=r"has no partition 2024-01-04\. Materialize asset 'test/events' for 2024-01-04 first"):
+    with pytest.raises(
+        MissingUpstreamError,
+        match=r"has no partition 2024-01-04\. Materialize asset 'test/events' for 2024-01-04 first",
+    ):
         _run(resources, instance, events, two_day_totals, partition="2024-01-05", selection=[two_day_totals])
 
 
@@ -190,12 +216,16 @@ def test_rows_outside_the_partition_are_refused(spark, resources, instance, tabl
         return spark.get_session().createDataFrame([(date(2024, 2, 1), 0, 1)], "day date, n int, value long")
 
     # A new table's first write refuses them itself (Delta checks replaceWhere only on existing tables)...
-    with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"):
+    with pytest.raises(
+        ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"
+    ):
         materialize([misdated_events], resources=resources, instance=instance, partition_key="2024-01-01")
     assert _table(spark, table_root).count() == 0
     # ...and on an existing table Delta's check does, leaving the table as it was.
     _run(resources, instance, events, partition="2024-01-02")
-    with pytest.raises(ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"):
+    with pytest.raises(
+        ValueError, match=r"test/events produced rows outside partition 2024-01-01.*nothing was written"
+    ):
         materialize([misdated_events], resources=resources, instance=instance, partition_key="2024-01-01")
     assert _rows(_table(spark, table_root).groupBy("day").count()) == [(date(2024, 1, 2), 3)]
 
@@ -209,10 +239,17 @@ def test_a_widened_type_is_applied_in_place_and_reported(spark, resources, insta
     table = _table(spark, table_root)
     assert dict(table.dtypes)["value"] == "bigint"
     assert _rows(table.select("day", "value")) == [
-        (date(2024, 1, 1), 100), (date(2024, 1, 1), 101), (date(2024, 1, 1), 102),
-        (date(2024, 1, 2), 200), (date(2024, 1, 2), 201), (date(2024, 1, 2), 202),
+        (date(2024, 1, 1), 100),
+        (date(2024, 1, 1), 101),
+        (date(2024, 1, 1), 102),
+        (date(2024, 1, 2), 200),
+        (date(2024, 1, 2), 201),
+        (date(2024, 1, 2), 202),
     ]
-    assert result.asset_materializations_for_node("test__events")[0].metadata["widened_columns"].value == "value int -> bigint"
+    assert (
+        result.asset_materializations_for_node("test__events")[0].metadata["widened_columns"].value
+        == "value int -> bigint"
+    )
 
 
 @asset(key_prefix="test", metadata={"delta_table_properties": {"delta.enableChangeDataFeed": "true"}})

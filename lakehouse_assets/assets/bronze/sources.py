@@ -5,7 +5,7 @@ The three sources differ only in their contract, so one factory builds them. A f
 be read is set aside in the ledger with its reason, and the run goes on with every other file.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from dagster import (
     AssetExecutionContext,
@@ -38,7 +38,9 @@ def plan_partition_files(
     context: AssetExecutionContext, spark: SparkResource, landing: LandingZone, source: str
 ) -> list[LandedFile]:
     """Every entry of every day the run covers, planned, with what each day holds logged."""
-    entries = [entry for key in context.partition_keys for entry in landing.list_entries(source, date.fromisoformat(key))]
+    entries = [
+        entry for key in context.partition_keys for entry in landing.list_entries(source, date.fromisoformat(key))
+    ]
     files = plan_files(spark.get_session(), entries, landing.byte_reader())
     for key in context.partition_keys:
         day_files = [file for file in files if file.day.isoformat() == key]
@@ -109,7 +111,7 @@ def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefini
     def bronze_source(context: AssetExecutionContext, spark: SparkResource, landing: LandingZone):
         files = plan_partition_files(context, spark, landing, source)
         loaded = [file for file in files if file.outcome == LOADED]
-        run_id, ingested_at = context.run.run_id, datetime.now(timezone.utc).replace(tzinfo=None)
+        run_id, ingested_at = context.run.run_id, datetime.now(UTC).replace(tzinfo=None)
         session = spark.get_session()
         yield Output(
             read_drop(session, source, files, landing.byte_reader(), run_id=run_id, ingested_at=ingested_at),
@@ -122,7 +124,9 @@ def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefini
                 "files_rejected": sum(file.outcome == REJECTED for file in files),
             },
         )
-        yield Output(files_frame(session, files, run_id, ingested_at), output_name="files", metadata=_ledger_metadata(files))
+        yield Output(
+            files_frame(session, files, run_id, ingested_at), output_name="files", metadata=_ledger_metadata(files)
+        )
 
     return bronze_source
 

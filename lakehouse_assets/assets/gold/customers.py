@@ -16,16 +16,19 @@ from dagster import (
 )
 from pyspark.sql import DataFrame
 
-from lakehouse_assets.orchestration.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import GOLD, SILVER
+from lakehouse_assets.orchestration.automation import GOLD_AUTOMATION, gold_automation
 from lakehouse_assets.transforms.bronze import union_all
 from lakehouse_assets.transforms.gold.customers import RFM_WINDOW_DAYS, customer_segments, dim_customers
 
 
-
 @asset(
-    key_prefix=GOLD, name="dim_customers", group_name=GOLD, automation_condition=GOLD_AUTOMATION, **presentation(GOLD, dim_customers),
+    key_prefix=GOLD,
+    name="dim_customers",
+    group_name=GOLD,
+    automation_condition=GOLD_AUTOMATION,
+    **presentation(GOLD, dim_customers),
     ins={"customers": AssetIn(key=AssetKey([SILVER, "customers"]), partition_mapping=AllPartitionMapping())},
     metadata={"business_key": "customer_id"},
 )
@@ -40,8 +43,12 @@ def gold_dim_customers(customers: DataFrame) -> DataFrame:
 
 def build_customer_segments(daily: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        key_prefix=GOLD, name="customer_segments", group_name=GOLD, **presentation(GOLD, customer_segments),
-        partitions_def=daily, backfill_policy=BackfillPolicy.single_run(),
+        key_prefix=GOLD,
+        name="customer_segments",
+        group_name=GOLD,
+        **presentation(GOLD, customer_segments),
+        partitions_def=daily,
+        backfill_policy=BackfillPolicy.single_run(),
         metadata={"partition_expr": "as_of_date"},
         ins={"transactions": AssetIn(key=AssetKey([SILVER, "transactions"]), partition_mapping=AllPartitionMapping())},
         # The snapshot as of D follows D's sales summary (itself updated when D's late records land);

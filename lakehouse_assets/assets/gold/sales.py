@@ -63,7 +63,9 @@ def build_daily_sales_summary(daily: PartitionsDefinition, late_arrival_days: in
             "products": AssetIn(key=SILVER_PRODUCTS, partition_mapping=AllPartitionMapping()),
         },
     )
-    def gold_daily_sales_summary(context: AssetExecutionContext, transactions: DataFrame, products: DataFrame) -> DataFrame:
+    def gold_daily_sales_summary(
+        context: AssetExecutionContext, transactions: DataFrame, products: DataFrame
+    ) -> DataFrame:
         """Daily sales, one row per (transaction_date, channel, category), partitioned by business date.
 
         Orders, units and gross revenue count completed and refunded sales; refunded, cancelled and

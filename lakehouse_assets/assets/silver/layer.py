@@ -20,16 +20,16 @@ from dagster import (
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.orchestration.automation import SILVER_AUTOMATION
+from lakehouse_assets import rules as rules_module
 from lakehouse_assets.assets.presentation import presentation
 from lakehouse_assets.constants import BRONZE, SILVER
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
+from lakehouse_assets.orchestration.automation import SILVER_AUTOMATION
+from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.rules import RULES
-from lakehouse_assets import rules as rules_module
+from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
 from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, SPECS, evaluate_source, raise_on_fatal, split
-from lakehouse_assets.resources.reader import DeltaTableReader
-from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
 from lakehouse_assets.transforms.silver.quality import intake_counts
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
@@ -66,7 +66,10 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
 
     @multi_asset(
         outs={
-            **{source: _out(SILVER_KEYS[source], GRAINS[source], ", ".join(SPECS[source].identity_keys)) for source in SOURCES},
+            **{
+                source: _out(SILVER_KEYS[source], GRAINS[source], ", ".join(SPECS[source].identity_keys))
+                for source in SOURCES
+            },
             "quarantine": _out(
                 QUARANTINE_KEY,
                 "Rejected records of every source, one row per bronze record that did not reach silver: "
@@ -102,25 +105,39 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
         for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
             references = {}
             if source == TRANSACTIONS:
-                references = {"customers": delta_tables.read(SILVER_KEYS[CUSTOMERS]), "products": delta_tables.read(SILVER_KEYS[PRODUCTS])}
+                references = {
+                    "customers": delta_tables.read(SILVER_KEYS[CUSTOMERS]),
+                    "products": delta_tables.read(SILVER_KEYS[PRODUCTS]),
+                }
             evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
             persisted.append(evaluated)
             raise_on_fatal(evaluated, source, RULES[source])
             existing = delta_tables.read(SILVER_KEYS[source])
-            earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
+            earlier = (
+                None
+                if existing is None
+                else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
+            )
             result = split(evaluated, source, earlier)
             quarantine.append(result.quarantine)
             # Counted on the persisted frame (one memory scan for both), so the UI can plot rows in and
             # the rule-quarantine rate per materialization next to the rows the IO manager wrote.
             rows_in, rejected = intake_counts(evaluated, RULES[source])
             rows_in_total += rows_in
-            yield Output(result.silver, output_name=source, metadata={
-                "rows_in": rows_in,
-                "rows_quarantined": rejected,
-                "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
-            })
-        yield Output(quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]), output_name="quarantine",
-                     metadata={"bronze_rows_in": rows_in_total})
+            yield Output(
+                result.silver,
+                output_name=source,
+                metadata={
+                    "rows_in": rows_in,
+                    "rows_quarantined": rejected,
+                    "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
+                },
+            )
+        yield Output(
+            quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]),
+            output_name="quarantine",
+            metadata={"bronze_rows_in": rows_in_total},
+        )
         for frame in persisted:
             frame.unpersist()
 

@@ -27,8 +27,11 @@ def dim_customers(versions: DataFrame) -> DataFrame:
     periods = changed.withColumn("valid_to", F.lead("updated_at").over(by_time))
     return periods.select(
         F.xxhash64("customer_id", "updated_at").alias("customer_sk"),
-        "customer_id", *TRACKED, "signup_date",
-        F.col("updated_at").alias("valid_from"), "valid_to",
+        "customer_id",
+        *TRACKED,
+        "signup_date",
+        F.col("updated_at").alias("valid_from"),
+        "valid_to",
         F.col("valid_to").isNull().alias("is_current"),
     )
 
@@ -44,18 +47,24 @@ def customer_segments(transactions: DataFrame, as_of: str, window_days: int) -> 
     sales = transactions.where(F.col("status").isin(*SALE_STATUSES) & (F.col("transaction_date") <= as_of_date))
     net = F.when(F.col("status") == "refunded", F.lit(0)).otherwise(F.col("total_amount"))
     in_window = F.col("transaction_date") > F.date_sub(as_of_date, window_days)
-    per_customer = sales.groupBy("customer_id").agg(
-        F.max(F.when(in_window, F.col("transaction_date"))).alias("last_purchase"),
-        F.count(F.when(in_window, F.lit(1))).alias("frequency"),
-        F.coalesce(F.sum(F.when(in_window, net)), F.lit(0)).cast(AMOUNT_TYPE).alias("monetary"),
-        F.sum(net).cast(AMOUNT_TYPE).alias("lifetime_value"),
-        F.min("transaction_date").alias("first_purchase"),
-    ).where(F.col("frequency") > 0)
-    scored = per_customer.withColumn("recency_days", F.datediff(as_of_date, "last_purchase")).withColumns({
-        "r_score": F.ntile(5).over(Window.orderBy(F.col("recency_days").desc(), "customer_id")),
-        "f_score": F.ntile(5).over(Window.orderBy("frequency", "customer_id")),
-        "m_score": F.ntile(5).over(Window.orderBy("monetary", "customer_id")),
-    })
+    per_customer = (
+        sales.groupBy("customer_id")
+        .agg(
+            F.max(F.when(in_window, F.col("transaction_date"))).alias("last_purchase"),
+            F.count(F.when(in_window, F.lit(1))).alias("frequency"),
+            F.coalesce(F.sum(F.when(in_window, net)), F.lit(0)).cast(AMOUNT_TYPE).alias("monetary"),
+            F.sum(net).cast(AMOUNT_TYPE).alias("lifetime_value"),
+            F.min("transaction_date").alias("first_purchase"),
+        )
+        .where(F.col("frequency") > 0)
+    )
+    scored = per_customer.withColumn("recency_days", F.datediff(as_of_date, "last_purchase")).withColumns(
+        {
+            "r_score": F.ntile(5).over(Window.orderBy(F.col("recency_days").desc(), "customer_id")),
+            "f_score": F.ntile(5).over(Window.orderBy("frequency", "customer_id")),
+            "m_score": F.ntile(5).over(Window.orderBy("monetary", "customer_id")),
+        }
+    )
     r, f = F.col("r_score"), F.col("f_score")
     segment = (
         F.when((r >= 4) & (f >= 4), "champions")
@@ -67,6 +76,16 @@ def customer_segments(transactions: DataFrame, as_of: str, window_days: int) -> 
         .otherwise("lost")
     )
     return scored.select(
-        as_of_date.alias("as_of_date"), "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
-        "m_score", F.concat(r, f, F.col("m_score")).alias("rfm"), segment.alias("segment"), "lifetime_value", "first_purchase",
+        as_of_date.alias("as_of_date"),
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        F.concat(r, f, F.col("m_score")).alias("rfm"),
+        segment.alias("segment"),
+        "lifetime_value",
+        "first_purchase",
     )

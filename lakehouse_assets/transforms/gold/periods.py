@@ -14,14 +14,21 @@ def _rollup(daily: DataFrame, period_start: Column, name: str) -> DataFrame:
     Distinct customers do not add up across days, so they are not carried to weeks and months.
     """
     summed = daily.groupBy(period_start.alias(name), "channel", "category").agg(
-        *[F.sum(measure).alias(measure) for measure in ADDITIVE], F.countDistinct(F.when(F.col("orders") > 0, F.col("transaction_date"))).alias("days_with_sales")
+        *[F.sum(measure).alias(measure) for measure in ADDITIVE],
+        F.countDistinct(F.when(F.col("orders") > 0, F.col("transaction_date"))).alias("days_with_sales"),
     )
     typed = summed.select(
-        name, "channel", "category", F.col("orders").cast("long"), F.col("units").cast("long"),
-        *[F.col(m).cast(AMOUNT_TYPE).alias(m) for m in ADDITIVE if m not in ("orders", "units")], "days_with_sales",
+        name,
+        "channel",
+        "category",
+        F.col("orders").cast("long"),
+        F.col("units").cast("long"),
+        *[F.col(m).cast(AMOUNT_TYPE).alias(m) for m in ADDITIVE if m not in ("orders", "units")],
+        "days_with_sales",
     )
     return typed.withColumn(
-        "avg_order_value", F.when(F.col("orders") > 0, F.round(F.col("gross_revenue") / F.col("orders"), 2)).cast(AMOUNT_TYPE)
+        "avg_order_value",
+        F.when(F.col("orders") > 0, F.round(F.col("gross_revenue") / F.col("orders"), 2)).cast(AMOUNT_TYPE),
     )
 
 

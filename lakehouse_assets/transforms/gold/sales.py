@@ -27,9 +27,15 @@ def dim_products(products: DataFrame) -> DataFrame:
     """One row per product_id: its current attributes (SCD type 1) and category hierarchy."""
     current = current_versions(products, "product_id")
     return current.select(
-        "product_id", "name", "brand", "category", "subcategory",
+        "product_id",
+        "name",
+        "brand",
+        "category",
+        "subcategory",
         F.concat_ws(" > ", "category", "subcategory").alias("category_path"),
-        "unit_price", "unit_cost", "unit_margin",
+        "unit_price",
+        "unit_cost",
+        "unit_margin",
         F.when(F.col("unit_price") > 0, F.round(F.col("unit_margin") / F.col("unit_price"), 4)).alias("margin_rate"),
         "is_active",
         F.col("updated_at").alias("valid_since"),
@@ -63,5 +69,6 @@ def daily_sales_summary(transactions: DataFrame, products: DataFrame) -> DataFra
     )
     net = (F.col("gross_revenue") - F.col("refunded_amount")).cast(AMOUNT_TYPE)
     return summary.withColumn("net_revenue", net).withColumn(
-        "avg_order_value", F.when(F.col("orders") > 0, F.round(F.col("gross_revenue") / F.col("orders"), 2)).cast(AMOUNT_TYPE)
+        "avg_order_value",
+        F.when(F.col("orders") > 0, F.round(F.col("gross_revenue") / F.col("orders"), 2)).cast(AMOUNT_TYPE),
     )

@@ -45,15 +45,18 @@ def deduplicate(
         .withColumn("_day_rank", F.row_number().over(same_day))
         .withColumn("_day_winner", F.first("_raw_json").over(same_day))
     )
-    day_winners = ranked.where("_day_rank = 1").withColumn("_run_rank", F.row_number().over(across_days)).withColumn(
-        "_first_day", F.first("_ingest_date").over(across_days)
+    day_winners = (
+        ranked.where("_day_rank = 1")
+        .withColumn("_run_rank", F.row_number().over(across_days))
+        .withColumn("_first_day", F.first("_ingest_date").over(across_days))
     )
-    reason_same_day = F.when(F.col("_raw_json") == F.col("_day_winner"), F.lit("exact duplicate of a record in the same drop")).otherwise(
-        F.concat(F.lit("older version of "), _describe(day_keys), F.lit("; a newer one landed the same day"))
-    )
+    reason_same_day = F.when(
+        F.col("_raw_json") == F.col("_day_winner"), F.lit("exact duplicate of a record in the same drop")
+    ).otherwise(F.concat(F.lit("older version of "), _describe(day_keys), F.lit("; a newer one landed the same day")))
     same_day_duplicates = ranked.where("_day_rank > 1").withColumn(DUPLICATE_REASON, reason_same_day)
     cross_day_duplicates = day_winners.where("_run_rank > 1").withColumn(
-        DUPLICATE_REASON, F.concat(_describe(identity_keys), F.lit(" already landed on "), F.col("_first_day").cast("string"))
+        DUPLICATE_REASON,
+        F.concat(_describe(identity_keys), F.lit(" already landed on "), F.col("_first_day").cast("string")),
     )
     candidates = day_winners.where("_run_rank = 1")
     if earlier is None:
@@ -64,7 +67,12 @@ def deduplicate(
         kept = joined.where(F.col("_previous_day").isNull())
         earlier_duplicates = joined.where(F.col("_previous_day").isNotNull()).withColumn(
             DUPLICATE_REASON,
-            F.concat(_describe(identity_keys), F.lit(" is already in silver (landed "), F.col("_previous_day").cast("string"), F.lit(")")),
+            F.concat(
+                _describe(identity_keys),
+                F.lit(" is already in silver (landed "),
+                F.col("_previous_day").cast("string"),
+                F.lit(")"),
+            ),
         )
     helpers = ["_raw_json", "_day_rank", "_day_winner", "_run_rank", "_first_day", "_previous_day"]
     columns = accepted.columns

@@ -45,7 +45,9 @@ def parse_money(column: str) -> Column:
     """'$1,234.50', ' 12.5 ', '€3' → decimal(12,2); '12,50', '1,2,3' and text that is not a number → NULL."""
     text = F.regexp_replace(clean_text(column), r"[$€£\s]", "")
     digits = F.when(text.rlike(_THOUSANDS_PATTERN), F.regexp_replace(text, ",", "")).otherwise(text)
-    return F.when(digits.rlike(_MONEY_PATTERN), F.round(digits.try_cast("decimal(20,6)"), MONEY_SCALE)).try_cast(MONEY_TYPE)
+    return F.when(digits.rlike(_MONEY_PATTERN), F.round(digits.try_cast("decimal(20,6)"), MONEY_SCALE)).try_cast(
+        MONEY_TYPE
+    )
 
 
 def parse_integer(column: str) -> Column:
@@ -64,7 +66,9 @@ def parse_timestamp(column: str) -> Column:
 
 def parse_date(column: str) -> Column:
     text = clean_text(column)
-    return F.when(text.rlike(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), F.try_to_timestamp(text, F.lit("yyyy-MM-dd")).cast("date"))
+    return F.when(
+        text.rlike(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), F.try_to_timestamp(text, F.lit("yyyy-MM-dd")).cast("date")
+    )
 
 
 def parse_boolean(column: str) -> Column:

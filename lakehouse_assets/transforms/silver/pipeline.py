@@ -47,19 +47,64 @@ def _status_rank() -> Column:
 
 SPECS: dict[str, SourceSpec] = {
     TRANSACTIONS: SourceSpec(
-        type_transactions, "transaction_id", ("transaction_id",), ("transaction_id",), lambda: [_status_rank().desc()],
-        ("transaction_id", "customer_id", "product_id", "quantity", "unit_price", "currency", "payment_method",
-         "channel", "status", "transaction_ts", "transaction_date", "total_amount", "is_late_arriving"),
+        type_transactions,
+        "transaction_id",
+        ("transaction_id",),
+        ("transaction_id",),
+        lambda: [_status_rank().desc()],
+        (
+            "transaction_id",
+            "customer_id",
+            "product_id",
+            "quantity",
+            "unit_price",
+            "currency",
+            "payment_method",
+            "channel",
+            "status",
+            "transaction_ts",
+            "transaction_date",
+            "total_amount",
+            "is_late_arriving",
+        ),
     ),
     CUSTOMERS: SourceSpec(
-        type_customers, "customer_id", ("customer_id",), ("customer_id", "updated_at"), lambda: [F.col("updated_at").desc()],
-        ("customer_id", "first_name", "last_name", "email", "phone", "country", "city", "signup_date",
-         "loyalty_tier", "updated_at"),
+        type_customers,
+        "customer_id",
+        ("customer_id",),
+        ("customer_id", "updated_at"),
+        lambda: [F.col("updated_at").desc()],
+        (
+            "customer_id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "country",
+            "city",
+            "signup_date",
+            "loyalty_tier",
+            "updated_at",
+        ),
     ),
     PRODUCTS: SourceSpec(
-        type_products, "product_id", ("product_id",), ("product_id", "updated_at"), lambda: [F.col("updated_at").desc()],
-        ("product_id", "name", "category", "subcategory", "brand", "unit_price", "unit_cost", "unit_margin",
-         "is_active", "updated_at"),
+        type_products,
+        "product_id",
+        ("product_id",),
+        ("product_id", "updated_at"),
+        lambda: [F.col("updated_at").desc()],
+        (
+            "product_id",
+            "name",
+            "category",
+            "subcategory",
+            "brand",
+            "unit_price",
+            "unit_cost",
+            "unit_margin",
+            "is_active",
+            "updated_at",
+        ),
     ),
 }
 
@@ -75,7 +120,10 @@ def silver_columns(source: str) -> list[str]:
 
 def with_reference_flags(typed: DataFrame, customers: DataFrame | None, products: DataFrame | None) -> DataFrame:
     """Adds `_customer_known` / `_product_known`: the id is in the silver dimension."""
-    for column, flag, reference in (("customer_id", "_customer_known", customers), ("product_id", "_product_known", products)):
+    for column, flag, reference in (
+        ("customer_id", "_customer_known", customers),
+        ("product_id", "_product_known", products),
+    ):
         if reference is None:
             typed = typed.withColumn(flag, F.lit(False))
             continue
@@ -91,8 +139,13 @@ def with_reference_flags(typed: DataFrame, customers: DataFrame | None, products
 EVALUATED_STORAGE = StorageLevel.DISK_ONLY
 
 
-def evaluate_source(bronze: DataFrame, source: str, rules: Sequence[Rule] | None = None,
-                    customers: DataFrame | None = None, products: DataFrame | None = None) -> DataFrame:
+def evaluate_source(
+    bronze: DataFrame,
+    source: str,
+    rules: Sequence[Rule] | None = None,
+    customers: DataFrame | None = None,
+    products: DataFrame | None = None,
+) -> DataFrame:
     """Typed, standardized rows with their rule results.
 
     Persist the result (`EVALUATED_STORAGE`) before `split`: planning split's queries over the
@@ -108,15 +161,17 @@ def evaluate_source(bronze: DataFrame, source: str, rules: Sequence[Rule] | None
 def raise_on_fatal(evaluated: DataFrame, source: str, rules: Sequence[Rule]) -> None:
     if not any(rule.action == "fail" for rule in rules):
         return
-    counts = (
-        evaluated.select(F.explode(fatal_failures(rules)).alias("rule")).groupBy("rule").count().collect()
-    )
+    counts = evaluated.select(F.explode(fatal_failures(rules)).alias("rule")).groupBy("rule").count().collect()
     if counts:
         listed = ", ".join(f"{row['rule']} ({row['count']} rows)" for row in counts)
-        raise FailRuleViolation(f"silver/{source}: rows violate rules whose action is 'fail': {listed}. Nothing was written.")
+        raise FailRuleViolation(
+            f"silver/{source}: rows violate rules whose action is 'fail': {listed}. Nothing was written."
+        )
 
 
-def split(evaluated: DataFrame, source: str, earlier: DataFrame | None, rules: Sequence[Rule] | None = None) -> SilverSlice:
+def split(
+    evaluated: DataFrame, source: str, earlier: DataFrame | None, rules: Sequence[Rule] | None = None
+) -> SilverSlice:
     """Silver rows and quarantine rows (rule failures and dropped duplicates) of one source."""
     spec, rules = SPECS[source], RULES[source] if rules is None else rules
     failed = evaluated.withColumn("_quarantine_rules", quarantine_failures(rules))
@@ -125,10 +180,20 @@ def split(evaluated: DataFrame, source: str, earlier: DataFrame | None, rules: S
     deduplicated = deduplicate(accepted, spec.day_keys, spec.identity_keys, spec.newest_first(), earlier)
     business_key = F.coalesce(F.col(spec.key), F.col(f"_raw.{spec.key}"))
     quarantine = quarantine_records(
-        rejected, source, business_key, QUARANTINED, F.col("_quarantine_rules"), reason_text(rules, F.col("_quarantine_rules"))
+        rejected,
+        source,
+        business_key,
+        QUARANTINED,
+        F.col("_quarantine_rules"),
+        reason_text(rules, F.col("_quarantine_rules")),
     ).unionByName(
         quarantine_records(
-            deduplicated.duplicates, source, business_key, DUPLICATE, F.array(F.lit("duplicate")), F.col(DUPLICATE_REASON)
+            deduplicated.duplicates,
+            source,
+            business_key,
+            DUPLICATE,
+            F.array(F.lit("duplicate")),
+            F.col(DUPLICATE_REASON),
         )
     )
     silver = deduplicated.kept

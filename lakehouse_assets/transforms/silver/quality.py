@@ -13,8 +13,17 @@ WARNINGS = "_warnings"
 QUARANTINED = "quarantined"
 DUPLICATE = "duplicate"
 QUARANTINE_COLUMNS: tuple[str, ...] = (
-    "source", "business_key", "disposition", "failed_rules", "reason", "raw_record",
-    "_source_file", "_source_format", "_ingested_at", "_run_id", "_ingest_date",
+    "source",
+    "business_key",
+    "disposition",
+    "failed_rules",
+    "reason",
+    "raw_record",
+    "_source_file",
+    "_source_format",
+    "_ingested_at",
+    "_run_id",
+    "_ingest_date",
 )
 
 
@@ -39,7 +48,8 @@ def evaluate(typed: DataFrame, rules: Sequence[Rule]) -> DataFrame:
     corrupt = F.col(CORRUPT_RECORD_COLUMN).isNotNull()
     failures = [
         F.when(
-            ~F.coalesce(F.expr(rule.predicate), F.lit(False)) & (corrupt if rule.name == "malformed_record" else ~corrupt),
+            ~F.coalesce(F.expr(rule.predicate), F.lit(False))
+            & (corrupt if rule.name == "malformed_record" else ~corrupt),
             F.lit(rule.name),
         )
         for rule in rules
@@ -67,7 +77,9 @@ def fatal_failures(rules: Sequence[Rule]) -> Column:
 
 def reason_text(rules: Sequence[Rule], failed: Column) -> Column:
     """'rule_name: description; …' for the failed rules, in catalogue order."""
-    described = F.create_map(*[F.lit(item) for rule in rules for item in (rule.name, f"{rule.name}: {rule.description}")])
+    described = F.create_map(
+        *[F.lit(item) for rule in rules for item in (rule.name, f"{rule.name}: {rule.description}")]
+    )
     return F.array_join(F.transform(failed, lambda name: described[name]), "; ")
 
 
@@ -86,5 +98,9 @@ def quarantine_records(
         failed_rules.alias("failed_rules"),
         reason.alias("reason"),
         raw_record().alias("raw_record"),
-        "_source_file", "_source_format", "_ingested_at", "_run_id", "_ingest_date",
+        "_source_file",
+        "_source_format",
+        "_ingested_at",
+        "_run_id",
+        "_ingest_date",
     )

@@ -8,11 +8,29 @@ from lakehouse_assets.transforms.silver.parsing import clean_text
 
 # Names and alpha-3 codes a source may send for the countries it sells in.
 COUNTRY_ALIASES: dict[str, str] = {
-    "USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US",
-    "UK": "GB", "GBR": "GB", "UNITED KINGDOM": "GB", "GREAT BRITAIN": "GB",
-    "DEU": "DE", "GERMANY": "DE", "FRA": "FR", "FRANCE": "FR", "ESP": "ES", "SPAIN": "ES",
-    "ITA": "IT", "ITALY": "IT", "NLD": "NL", "NETHERLANDS": "NL", "CAN": "CA", "CANADA": "CA",
-    "AUS": "AU", "AUSTRALIA": "AU", "BRA": "BR", "BRAZIL": "BR",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "UK": "GB",
+    "GBR": "GB",
+    "UNITED KINGDOM": "GB",
+    "GREAT BRITAIN": "GB",
+    "DEU": "DE",
+    "GERMANY": "DE",
+    "FRA": "FR",
+    "FRANCE": "FR",
+    "ESP": "ES",
+    "SPAIN": "ES",
+    "ITA": "IT",
+    "ITALY": "IT",
+    "NLD": "NL",
+    "NETHERLANDS": "NL",
+    "CAN": "CA",
+    "CANADA": "CA",
+    "AUS": "AU",
+    "AUSTRALIA": "AU",
+    "BRA": "BR",
+    "BRAZIL": "BR",
 }
 # No backslashes: the pattern is used both in Python (pandera) and inside Spark SQL string
 # literals (rules), where a backslash would be eaten and `\.` would match any character.
@@ -48,7 +66,9 @@ def phone(column: str) -> Column:
     Fewer than 7 digits is not a phone number: NULL."""
     text = F.lower(clean_text(column))
     number = F.regexp_replace(F.split(text, "x")[0], r"[^0-9+]", "")
-    normalized = F.concat(F.when(number.startswith("+"), F.lit("+")).otherwise(F.lit("")), F.regexp_replace(number, r"\+", ""))
+    normalized = F.concat(
+        F.when(number.startswith("+"), F.lit("+")).otherwise(F.lit("")), F.regexp_replace(number, r"\+", "")
+    )
     return F.when(F.length(F.regexp_replace(normalized, r"\+", "")) >= 7, normalized)
 
 

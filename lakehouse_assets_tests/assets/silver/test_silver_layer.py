@@ -34,8 +34,14 @@ def run(resources, instance, partition, selection=TABLES_ONLY, assets=ALL, raise
         return definitions.resolve_job_def("silver_checks").execute_in_process(
             instance=instance, tags={"dagster/partition": partition}, raise_on_error=raise_on_error
         )
-    return materialize(assets, resources=resources, instance=instance, partition_key=partition,
-                       selection=selection, raise_on_error=raise_on_error)
+    return materialize(
+        assets,
+        resources=resources,
+        instance=instance,
+        partition_key=partition,
+        selection=selection,
+        raise_on_error=raise_on_error,
+    )
 
 
 def table(spark, root, name) -> DataFrame:
@@ -46,33 +52,61 @@ def rows(df, *columns):
     return sorted(tuple(r) for r in df.select(*columns).collect())
 
 
-def test_rematerializing_a_silver_partition_gives_identical_silver_and_quarantine(spark, resources, instance, landing_root, table_root):
-    land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")],
-             [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C404"), transaction("T1", "2024-01-01")])
+def test_rematerializing_a_silver_partition_gives_identical_silver_and_quarantine(
+    spark, resources, instance, landing_root, table_root
+):
+    land_day(
+        landing_root,
+        "2024-01-01",
+        [customer("C1", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [
+            transaction("T1", "2024-01-01"),
+            transaction("T2", "2024-01-01", customer_id="C404"),
+            transaction("T1", "2024-01-01"),
+        ],
+    )
     result = run(resources, instance, "2024-01-01", selection=AssetSelection.groups("bronze", "silver"))
-    first = {name: sorted(map(tuple, table(spark, table_root, name).collect())) for name in ("transactions", "quarantine")}
-    run(resources, instance, "2024-01-01", selection=AssetSelection.groups("silver") - AssetSelection.all_asset_checks())
+    first = {
+        name: sorted(map(tuple, table(spark, table_root, name).collect())) for name in ("transactions", "quarantine")
+    }
+    run(
+        resources, instance, "2024-01-01", selection=AssetSelection.groups("silver") - AssetSelection.all_asset_checks()
+    )
 
-    assert {name: sorted(map(tuple, table(spark, table_root, name).collect())) for name in ("transactions", "quarantine")} == first
+    assert {
+        name: sorted(map(tuple, table(spark, table_root, name).collect())) for name in ("transactions", "quarantine")
+    } == first
     assert rows(table(spark, table_root, "quarantine"), "business_key", "disposition", "failed_rules") == [
-        ("T1", "duplicate", ["duplicate"]), ("T2", "quarantined", ["customer_known"])
+        ("T1", "duplicate", ["duplicate"]),
+        ("T2", "quarantined", ["customer_known"]),
     ]
     reconciliation = check_results(result)[("silver/transactions", "reconciles_with_bronze")]
     assert reconciliation.passed
-    assert {k: reconciliation.metadata[k].value for k in ("bronze_rows", "silver_rows", "quarantined_rows", "duplicates_dropped")} == {
-        "bronze_rows": 3, "silver_rows": 1, "quarantined_rows": 1, "duplicates_dropped": 1
-    }
+    assert {
+        k: reconciliation.metadata[k].value
+        for k in ("bronze_rows", "silver_rows", "quarantined_rows", "duplicates_dropped")
+    } == {"bronze_rows": 3, "silver_rows": 1, "quarantined_rows": 1, "duplicates_dropped": 1}
 
 
 def test_a_transaction_landing_on_two_days_is_counted_once(spark, resources, instance, landing_root, table_root):
-    land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")], [transaction("T1", "2024-01-01")])
-    land_day(landing_root, "2024-01-02", transactions=[transaction("T1", "2024-01-01"), transaction("T2", "2024-01-02")])
+    land_day(
+        landing_root,
+        "2024-01-01",
+        [customer("C1", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [transaction("T1", "2024-01-01")],
+    )
+    land_day(
+        landing_root, "2024-01-02", transactions=[transaction("T1", "2024-01-01"), transaction("T2", "2024-01-02")]
+    )
     run(resources, instance, "2024-01-01")
     run(resources, instance, "2024-01-02")
     result = run(resources, instance, "2024-01-02", selection=SILVER_CHECKS)
 
     assert rows(table(spark, table_root, "transactions"), "transaction_id", "_ingest_date") == [
-        ("T1", date(2024, 1, 1)), ("T2", date(2024, 1, 2))
+        ("T1", date(2024, 1, 1)),
+        ("T2", date(2024, 1, 2)),
     ]
     assert rows(table(spark, table_root, "quarantine"), "business_key", "disposition", "reason", "_ingest_date") == [
         ("T1", "duplicate", "transaction_id=T1 is already in silver (landed 2024-01-01)", date(2024, 1, 2))
@@ -80,9 +114,16 @@ def test_a_transaction_landing_on_two_days_is_counted_once(spark, resources, ins
     assert check_results(result)[("silver/transactions", "business_key_unique")].passed
 
 
-def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark, resources, instance, landing_root, table_root):
-    land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")],
-             [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C2")])
+def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(
+    spark, resources, instance, landing_root, table_root
+):
+    land_day(
+        landing_root,
+        "2024-01-01",
+        [customer("C1", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C2")],
+    )
     land_day(landing_root, "2024-01-02", customers=[customer("C2", "2024-01-02")])
     run(resources, instance, "2024-01-01")
     assert rows(table(spark, table_root, "quarantine"), "business_key", "failed_rules") == [("T2", ["customer_known"])]
@@ -94,18 +135,43 @@ def test_a_record_is_released_when_its_customer_arrives_and_rematerialized(spark
     assert table(spark, table_root, "quarantine").count() == 0
 
 
-def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_downstream(resources, instance, landing_root):
-    @asset(key=["gold", "probe"], group_name="gold", deps=[AssetKey(["silver", "transactions"])],
-           partitions_def=LAYERS.calendars.daily, backfill_policy=BackfillPolicy.single_run())
+def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_downstream(
+    resources, instance, landing_root
+):
+    @asset(
+        key=["gold", "probe"],
+        group_name="gold",
+        deps=[AssetKey(["silver", "transactions"])],
+        partitions_def=LAYERS.calendars.daily,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
     def downstream_probe() -> None:
         raise AssertionError("must not run after a failed blocking check")
 
-    land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")], [transaction("T1", "2024-01-01")])
-    land_day(landing_root, "2024-01-02", [customer("C1", "2024-01-01")], [product("P1", "2024-01-01")], [transaction("T1", "2024-01-01")])
+    land_day(
+        landing_root,
+        "2024-01-01",
+        [customer("C1", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [transaction("T1", "2024-01-01")],
+    )
+    land_day(
+        landing_root,
+        "2024-01-02",
+        [customer("C1", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [transaction("T1", "2024-01-01")],
+    )
     # Day 2 first: nothing earlier is in silver, so day 2 keeps T1; then day 1 keeps it too.
     run(resources, instance, "2024-01-02")
-    result = run(resources, instance, "2024-01-01", assets=[*ALL, downstream_probe], raise_on_error=False,
-                 selection=AssetSelection.groups("bronze", "silver", "gold"))
+    result = run(
+        resources,
+        instance,
+        "2024-01-01",
+        assets=[*ALL, downstream_probe],
+        raise_on_error=False,
+        selection=AssetSelection.groups("bronze", "silver", "gold"),
+    )
 
     uniqueness = check_results(result)[("silver/transactions", "business_key_unique")]
     assert not uniqueness.passed
@@ -117,33 +183,58 @@ def test_out_of_order_backfill_fails_the_blocking_uniqueness_check_and_stops_dow
     assert not result.success
 
 
-def test_each_check_fails_on_data_crafted_to_violate_it(spark, resources, instance, landing_root, table_root, monkeypatch):
-    land_day(landing_root, "2024-01-01", [customer("C1", "2024-01-01"), customer("C2", "2024-01-01")], [product("P1", "2024-01-01")],
-             [transaction("T1", "2024-01-01"), transaction("T2", "2024-01-01", customer_id="C2"), transaction("T3", "2024-01-01", customer_id="C9")])
-    strict = [*LAYERS.bronze, LAYERS.silver, *LAYERS.bronze_checks,
-              *build_silver_checks(LAYERS.calendars.daily, quarantine_rate_threshold=0.2)]
+def test_each_check_fails_on_data_crafted_to_violate_it(
+    spark, resources, instance, landing_root, table_root, monkeypatch
+):
+    land_day(
+        landing_root,
+        "2024-01-01",
+        [customer("C1", "2024-01-01"), customer("C2", "2024-01-01")],
+        [product("P1", "2024-01-01")],
+        [
+            transaction("T1", "2024-01-01"),
+            transaction("T2", "2024-01-01", customer_id="C2"),
+            transaction("T3", "2024-01-01", customer_id="C9"),
+        ],
+    )
+    strict = [
+        *LAYERS.bronze,
+        LAYERS.silver,
+        *LAYERS.bronze_checks,
+        *build_silver_checks(LAYERS.calendars.daily, quarantine_rate_threshold=0.2),
+    ]
     result = run(resources, instance, "2024-01-01", selection=AssetSelection.groups("bronze", "silver"), assets=strict)
     found = check_results(result)
     rates = found.pop(("silver/transactions", "rule_failure_rates"))
     assert all(e.passed for e in found.values())
     # 1 of 3 transactions quarantined: above the 20% threshold, a warning that blocks nothing.
     assert not rates.passed and rates.severity == AssetCheckSeverity.WARN
-    assert (rates.metadata["quarantine_rate"].value, rates.metadata["rule/customer_known"].value) == (round(1 / 3, 6), 1)
+    assert (rates.metadata["quarantine_rate"].value, rates.metadata["rule/customer_known"].value) == (
+        round(1 / 3, 6),
+        1,
+    )
 
     silver = f"{table_root}/silver"
     DeltaTable.forPath(spark, f"{silver}/transactions").update("transaction_id = 'T1'", {"quantity": "0"})
     DeltaTable.forPath(spark, f"{silver}/customers").delete("customer_id = 'C2'")
     DeltaTable.forPath(spark, f"{silver}/quarantine").delete("business_key = 'T3'")
-    spark.read.format("delta").load(f"{silver}/products").write.format("delta").mode("append").save(f"{silver}/products")
+    spark.read.format("delta").load(f"{silver}/products").write.format("delta").mode("append").save(
+        f"{silver}/products"
+    )
     result = run(resources, instance, "2024-01-01", selection=SILVER_CHECKS, raise_on_error=False)
     found = check_results(result)
 
     schema = found[("silver/transactions", "pandera_schema")]
     assert not schema.passed
-    assert [(f["column"], f["check"]) for f in schema.metadata["failures"].value] == [("quantity", "greater_than_or_equal_to(1)")]
+    assert [(f["column"], f["check"]) for f in schema.metadata["failures"].value] == [
+        ("quantity", "greater_than_or_equal_to(1)")
+    ]
     references = found[("silver/transactions", "references_resolve")]
     assert not references.passed
-    assert (references.metadata["dangling_customer_ids"].value, references.metadata["examples_customer_id"].value) == (1, ["C2"])
+    assert (references.metadata["dangling_customer_ids"].value, references.metadata["examples_customer_id"].value) == (
+        1,
+        ["C2"],
+    )
     reconciliation = found[("silver/transactions", "reconciles_with_bronze")]
     assert not reconciliation.passed
     assert reconciliation.metadata["by_day"].value == {

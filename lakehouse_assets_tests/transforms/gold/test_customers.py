@@ -57,9 +57,19 @@ def test_each_tracked_change_opens_a_period_and_only_the_last_is_current(spark):
     ]
     current = dim.where("customer_id = 'C1' AND is_current").first().asDict()
     assert current == {
-        "customer_sk": current["customer_sk"], "customer_id": "C1", "first_name": "Ann", "last_name": "Lee",
-        "email": "ann@example.com", "phone": None, "country": "US", "city": "New York", "signup_date": SIGNUP,
-        "loyalty_tier": "gold", "valid_from": datetime(2024, 1, 5, 12), "valid_to": None, "is_current": True,
+        "customer_sk": current["customer_sk"],
+        "customer_id": "C1",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "email": "ann@example.com",
+        "phone": None,
+        "country": "US",
+        "city": "New York",
+        "signup_date": SIGNUP,
+        "loyalty_tier": "gold",
+        "valid_from": datetime(2024, 1, 5, 12),
+        "valid_to": None,
+        "is_current": True,
     }
     assert set(TRACKED) <= set(dim.columns)
 
@@ -69,13 +79,17 @@ def test_every_tracked_attribute_is_a_change_and_an_untracked_one_is_not(spark):
     columns = [c.split()[0] for c in CUSTOMERS.split(", ")]
     rows = [base]
     for day, attribute in enumerate(TRACKED, start=2):
-        changed = dict(zip(columns, rows[-1]))
+        changed = dict(zip(columns, rows[-1], strict=True))
         changed[attribute] = f"new {attribute}"
         changed["updated_at"], changed["_ingest_date"] = datetime(2024, 1, day), date(2024, 1, day)
         rows.append(tuple(changed[c] for c in columns))
     # signup_date is not tracked: a version that only changes it keeps the current row open.
-    untracked = dict(zip(columns, rows[-1]))
-    untracked["signup_date"], untracked["updated_at"], untracked["_ingest_date"] = date(2020, 1, 1), datetime(2024, 2, 1), date(2024, 2, 1)
+    untracked = dict(zip(columns, rows[-1], strict=True))
+    untracked["signup_date"], untracked["updated_at"], untracked["_ingest_date"] = (
+        date(2020, 1, 1),
+        datetime(2024, 2, 1),
+        date(2024, 2, 1),
+    )
     rows.append(tuple(untracked[c] for c in columns))
     dim = dim_customers(spark.createDataFrame(rows, CUSTOMERS))
     assert dim.count() == len(TRACKED) + 1
@@ -86,12 +100,15 @@ def test_out_of_order_versions_give_the_same_history_and_keys(spark):
     in_order = dim_customers(spark.createDataFrame(C1 + C2, CUSTOMERS))
     # The later versions landed first (later updated_at on an earlier _ingest_date) and arrive reversed.
     ingest = [date(2024, 1, 9), date(2024, 1, 7), date(2024, 1, 6), date(2024, 1, 1)]
-    shuffled = [row[:-1] + (day,) for row, day in zip(C1, ingest)][::-1] + C2[::-1]
+    shuffled = [row[:-1] + (day,) for row, day in zip(C1, ingest, strict=True)][::-1] + C2[::-1]
     out_of_order = dim_customers(spark.createDataFrame(shuffled, CUSTOMERS))
     assert history(out_of_order) == C1_HISTORY
     everything = ("customer_sk",) + HISTORY_COLUMNS + ("phone",)
     ordered = ("customer_id", "valid_from")
-    assert out_of_order.orderBy(*ordered).select(*everything).collect() == in_order.orderBy(*ordered).select(*everything).collect()
+    assert (
+        out_of_order.orderBy(*ordered).select(*everything).collect()
+        == in_order.orderBy(*ordered).select(*everything).collect()
+    )
 
 
 def test_customer_sk_is_stable_across_runs_and_unique_per_period(spark):
@@ -147,10 +164,22 @@ def rfm_transactions(spark):
 
 def test_rfm_measures_scores_and_segments(spark):
     segments = customer_segments(rfm_transactions(spark), AS_OF, WINDOW)
-    rows = sorted(tuple(r) for r in segments.select(
-        "customer_id", "recency_days", "frequency", "monetary", "lifetime_value", "first_purchase",
-        "r_score", "f_score", "m_score", "rfm", "segment",
-    ).collect())
+    rows = sorted(
+        tuple(r)
+        for r in segments.select(
+            "customer_id",
+            "recency_days",
+            "frequency",
+            "monetary",
+            "lifetime_value",
+            "first_purchase",
+            "r_score",
+            "f_score",
+            "m_score",
+            "rfm",
+            "segment",
+        ).collect()
+    )
     # 6 customers in ntile(5): the first quintile holds 2. Ties break by customer_id.
     #   recency desc B89 G71 E40 D6 F3 A1 -> r 1 1 2 3 4 5
     #   frequency    B1 F1 D2 G2 E3 A4    -> f 1 1 2 3 4 5
@@ -181,11 +210,16 @@ def test_a_customer_outside_the_window_is_absent_until_the_window_reaches_it(spa
 
 def test_a_customer_with_only_refunds_in_the_window_has_zero_monetary_value(spark):
     transactions = spark.createDataFrame(
-        [sale("R1", "R", date(2024, 3, 1), "80.00", "refunded"), sale("R2", "R", date(2023, 1, 1), "25.00")], TRANSACTIONS
+        [sale("R1", "R", date(2024, 3, 1), "80.00", "refunded"), sale("R2", "R", date(2023, 1, 1), "25.00")],
+        TRANSACTIONS,
     )
     row = customer_segments(transactions, AS_OF, WINDOW).first()
     assert (row.customer_id, row.recency_days, row.frequency, row.monetary, row.lifetime_value) == (
-        "R", 30, 1, Decimal("0.00"), Decimal("25.00")
+        "R",
+        30,
+        1,
+        Decimal("0.00"),
+        Decimal("25.00"),
     )
     # One customer: every score is the first quintile.
     assert (row.r_score, row.f_score, row.m_score, row.segment) == (1, 1, 1, "lost")

@@ -14,8 +14,15 @@ DAILY = (
     "distinct_customers long, net_revenue decimal(14,2), avg_order_value decimal(14,2)"
 )
 MEASURES = (
-    "orders", "units", "gross_revenue", "refunded_amount", "cancelled_amount", "pending_amount", "net_revenue",
-    "days_with_sales", "avg_order_value",
+    "orders",
+    "units",
+    "gross_revenue",
+    "refunded_amount",
+    "cancelled_amount",
+    "pending_amount",
+    "net_revenue",
+    "days_with_sales",
+    "avg_order_value",
 )
 
 
@@ -28,7 +35,20 @@ def daily(spark):
     return spark.createDataFrame(
         [
             # Sunday 2024-01-07 closes ISO week 2024-01-01; Monday 2024-01-08 opens week 2024-01-08.
-            (date(2024, 1, 7), "online", "Books", 2, 3, D("30.00"), D("10.00"), D("5.00"), z, 2, D("20.00"), D("15.00")),
+            (
+                date(2024, 1, 7),
+                "online",
+                "Books",
+                2,
+                3,
+                D("30.00"),
+                D("10.00"),
+                D("5.00"),
+                z,
+                2,
+                D("20.00"),
+                D("15.00"),
+            ),
             (date(2024, 1, 8), "online", "Books", 1, 1, D("10.00"), z, z, z, 1, D("10.00"), D("10.00")),
             (date(2024, 1, 9), "online", "Books", 2, 4, D("20.00"), z, z, D("7.50"), 2, D("20.00"), D("10.00")),
             # Two days whose own averages (50.00, 25.00) do not average to the week's 100.00 / 3 orders.
@@ -59,17 +79,40 @@ def test_weekly_summary_starts_weeks_on_monday_and_sums_the_days(spark):
 def test_monthly_summary_starts_months_on_the_first_and_sums_the_days(spark):
     z = D("0.00")
     assert rows(monthly_sales_summary(daily(spark)), "month_start") == [
-        (date(2024, 1, 1), "online", "Books", 8, 11, D("160.00"), D("10.00"), D("5.00"), D("7.50"), D("150.00"), 4, D("20.00")),
+        (
+            date(2024, 1, 1),
+            "online",
+            "Books",
+            8,
+            11,
+            D("160.00"),
+            D("10.00"),
+            D("5.00"),
+            D("7.50"),
+            D("150.00"),
+            4,
+            D("20.00"),
+        ),
         (date(2024, 1, 1), "online", "Toys", 3, 3, D("100.00"), z, z, z, D("100.00"), 2, D("33.33")),
         (date(2024, 2, 1), "online", "Books", 1, 2, D("50.00"), D("50.00"), z, z, z, 1, D("50.00")),
     ]
 
 
-@pytest.mark.parametrize("summary, period", [(weekly_sales_summary, "week_start"), (monthly_sales_summary, "month_start")])
+@pytest.mark.parametrize(
+    "summary, period", [(weekly_sales_summary, "week_start"), (monthly_sales_summary, "month_start")]
+)
 def test_period_totals_equal_the_daily_totals_and_keep_the_gold_types(spark, summary, period):
     days = daily(spark)
     rolled = summary(days)
-    additive = ("orders", "units", "gross_revenue", "refunded_amount", "cancelled_amount", "pending_amount", "net_revenue")
+    additive = (
+        "orders",
+        "units",
+        "gross_revenue",
+        "refunded_amount",
+        "cancelled_amount",
+        "pending_amount",
+        "net_revenue",
+    )
     assert rolled.groupBy().sum(*additive).first() == days.groupBy().sum(*additive).first()
     types = dict(rolled.dtypes)
     assert types[period] == "date"
@@ -96,12 +139,21 @@ def cancelled_only(spark):
     )
 
 
-@pytest.mark.parametrize("summary, period, start", [
-    (weekly_sales_summary, "week_start", date(2024, 1, 8)), (monthly_sales_summary, "month_start", date(2024, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "summary, period, start",
+    [
+        (weekly_sales_summary, "week_start", date(2024, 1, 8)),
+        (monthly_sales_summary, "month_start", date(2024, 1, 1)),
+    ],
+)
 def test_a_period_without_orders_has_zero_sales_and_no_average(spark, summary, period, start):
     z = D("0.00")
-    row = summary(cancelled_only(spark)).select(period, "channel", "category", *MEASURES).drop("days_with_sales").collect()
+    row = (
+        summary(cancelled_only(spark))
+        .select(period, "channel", "category", *MEASURES)
+        .drop("days_with_sales")
+        .collect()
+    )
     assert [tuple(r) for r in row] == [(start, "store", "Books", 0, 0, z, z, D("15.00"), z, z, None)]
 
 

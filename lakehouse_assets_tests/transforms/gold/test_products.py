@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance
 
 TRANSACTIONS = (
@@ -12,8 +11,15 @@ TRANSACTIONS = (
 )
 DIM_PRODUCTS = "product_id string, category string, unit_cost decimal(12,2)"
 COLUMNS = (
-    "transaction_date", "product_id", "category", "units", "revenue", "margin", "rank_in_category",
-    "share_of_category_revenue", "trailing_7d_revenue",
+    "transaction_date",
+    "product_id",
+    "category",
+    "units",
+    "revenue",
+    "margin",
+    "rank_in_category",
+    "share_of_category_revenue",
+    "trailing_7d_revenue",
 )
 START, END = "2024-01-10", "2024-01-12"
 
@@ -24,7 +30,12 @@ def D(value: str) -> Decimal:
 
 def dim(spark):
     return spark.createDataFrame(
-        [("P1", "Books", D("4.00")), ("P2", "Books", D("6.00")), ("P3", "Toys", D("10.00")), ("P4", "Books", D("1.00"))],
+        [
+            ("P1", "Books", D("4.00")),
+            ("P2", "Books", D("6.00")),
+            ("P3", "Toys", D("10.00")),
+            ("P4", "Books", D("1.00")),
+        ],
         DIM_PRODUCTS,
     )
 
@@ -72,7 +83,10 @@ def test_product_performance_per_product_and_day(spark):
     ]
     types = dict(frame.dtypes)
     assert (types["units"], types["revenue"], types["margin"], types["trailing_7d_revenue"]) == (
-        "bigint", "decimal(14,2)", "decimal(14,2)", "decimal(14,2)"
+        "bigint",
+        "decimal(14,2)",
+        "decimal(14,2)",
+        "decimal(14,2)",
     )
     assert TRAILING_DAYS == 7
 

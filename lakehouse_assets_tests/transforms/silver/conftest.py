@@ -20,5 +20,10 @@ def products_outcome(spark) -> Outcome:
 
 @pytest.fixture(scope="session")
 def transactions_outcome(spark) -> Outcome:
-    return run_silver(spark, TRANSACTIONS, transactions_corpus.bronze_rows(),
-                      earlier=transactions_corpus.earlier_frame(spark), **transactions_corpus.references(spark))
+    return run_silver(
+        spark,
+        TRANSACTIONS,
+        transactions_corpus.bronze_rows(),
+        earlier=transactions_corpus.earlier_frame(spark),
+        **transactions_corpus.references(spark),
+    )

@@ -19,7 +19,9 @@ CASES = [
     kept("clean", {}),
     # emails: trimmed and lower-cased, then held to the address pattern
     kept("email_shouting_padded", {"email": " JOHN@EXAMPLE.COM "}, {"email": "john@example.com"}),
-    kept("email_plus_and_subdomains", {"email": "Ana+News@Mail.Example.co.uk"}, {"email": "ana+news@mail.example.co.uk"}),
+    kept(
+        "email_plus_and_subdomains", {"email": "Ana+News@Mail.Example.co.uk"}, {"email": "ana+news@mail.example.co.uk"}
+    ),
     rejected("email_without_at", {"email": "ana.lopezexample.com"}, "email_valid"),
     rejected("email_double_at", {"email": "ana.lopez@@example.com"}, "email_valid"),
     rejected("email_without_domain", {"email": "ana.lopez@"}, "email_valid"),
@@ -42,13 +44,20 @@ CASES = [
     kept("phone_too_short", {"phone": "12345"}, {"phone": None}, warnings=("phone_valid",)),
     kept("phone_empty", {"phone": ""}, {"phone": None}),
     # names and cities: trimmed, inner spaces collapsed, unicode kept
-    kept("names_unicode_lower", {"first_name": "josé", "last_name": "zoë", "city": "東京"},
-         {"first_name": "José", "last_name": "Zoë", "city": "東京"}),
+    kept(
+        "names_unicode_lower",
+        {"first_name": "josé", "last_name": "zoë", "city": "東京"},
+        {"first_name": "José", "last_name": "Zoë", "city": "東京"},
+    ),
     kept("names_shouting", {"first_name": "ZOË", "last_name": "LÓPEZ"}, {"first_name": "Zoë", "last_name": "López"}),
     kept("city_spaced", {"city": " new   york "}, {"city": "New York"}),
     kept("first_name_missing", {"first_name": ""}, {"first_name": None}, warnings=("first_name_present",)),
-    kept("names_blank_and_null", {"first_name": "  ", "last_name": None}, {"first_name": None, "last_name": None},
-         warnings=("first_name_present", "last_name_present")),
+    kept(
+        "names_blank_and_null",
+        {"first_name": "  ", "last_name": None},
+        {"first_name": None, "last_name": None},
+        warnings=("first_name_present", "last_name_present"),
+    ),
     # dates and tiers
     kept("signup_blank", {"signup_date": ""}, {"signup_date": None}),
     rejected("signup_february_30", {"signup_date": "2023-02-30"}, "signup_date_is_date"),
@@ -62,23 +71,54 @@ CASES = [
     # keys and whole-record problems
     kept("id_padded_lower", {"customer_id": " c0000099 "}, {"customer_id": "C0000099"}),
     rejected("customer_id_null", {"customer_id": None}, "customer_id_present", business_key=None),
-    rejected("several_failures", {"email": "nobody", "country": "XX", "loyalty_tier": ""},
-             "email_valid", "country_allowed", "loyalty_tier_present"),
-    rejected("only_the_key", ONLY_KEY, "email_present", "country_present", "loyalty_tier_present", "updated_at_present"),
-    rejected("malformed_line", {}, "malformed_record", business_key=None,
-             corrupt="{'customer_id': 'C0000007', 'first_name': None}"),
+    rejected(
+        "several_failures",
+        {"email": "nobody", "country": "XX", "loyalty_tier": ""},
+        "email_valid",
+        "country_allowed",
+        "loyalty_tier_present",
+    ),
+    rejected(
+        "only_the_key", ONLY_KEY, "email_present", "country_present", "loyalty_tier_present", "updated_at_present"
+    ),
+    rejected(
+        "malformed_line",
+        {},
+        "malformed_record",
+        business_key=None,
+        corrupt="{'customer_id': 'C0000007', 'first_name': None}",
+    ),
     kept("unexpected_column", {}, warnings=("unexpected_columns",), rescued=PROMO),
 ]
 
 DAY_ONE = date(2024, 1, 1)
 DEDUPE_ROWS = [
-    bronze_row(CUSTOMERS, "dup-sameday-a-0800", day=DAY_ONE, customer_id="C-SAMEDAY", loyalty_tier="silver",
-               updated_at="2024-01-01T08:00:00Z"),
-    bronze_row(CUSTOMERS, "dup-sameday-b-0900", day=DAY_ONE, customer_id="C-SAMEDAY", loyalty_tier="gold",
-               updated_at="2024-01-01T09:00:00Z"),
-    bronze_row(CUSTOMERS, "dup-versions-day1", day=DAY_ONE, customer_id="C-VERSIONS", updated_at="2024-01-01T08:00:00Z"),
-    bronze_row(CUSTOMERS, "dup-versions-day2", customer_id="C-VERSIONS", loyalty_tier="platinum",
-               updated_at="2024-01-02T08:00:00Z"),
+    bronze_row(
+        CUSTOMERS,
+        "dup-sameday-a-0800",
+        day=DAY_ONE,
+        customer_id="C-SAMEDAY",
+        loyalty_tier="silver",
+        updated_at="2024-01-01T08:00:00Z",
+    ),
+    bronze_row(
+        CUSTOMERS,
+        "dup-sameday-b-0900",
+        day=DAY_ONE,
+        customer_id="C-SAMEDAY",
+        loyalty_tier="gold",
+        updated_at="2024-01-01T09:00:00Z",
+    ),
+    bronze_row(
+        CUSTOMERS, "dup-versions-day1", day=DAY_ONE, customer_id="C-VERSIONS", updated_at="2024-01-01T08:00:00Z"
+    ),
+    bronze_row(
+        CUSTOMERS,
+        "dup-versions-day2",
+        customer_id="C-VERSIONS",
+        loyalty_tier="platinum",
+        updated_at="2024-01-02T08:00:00Z",
+    ),
     bronze_row(CUSTOMERS, "dup-resent-day1", day=DAY_ONE, customer_id="C-RESENT", updated_at="2024-01-01T08:00:00Z"),
     bronze_row(CUSTOMERS, "dup-resent-day2", customer_id="C-RESENT", updated_at="2024-01-01T08:00:00Z"),
     bronze_row(CUSTOMERS, "dup-exact-a", customer_id="C-EXACT"),
@@ -96,12 +136,16 @@ DEDUPE_OUTCOMES = {
     "dup-versions-day1": ("silver", None),
     "dup-versions-day2": ("silver", None),
     "dup-resent-day1": ("silver", None),
-    "dup-resent-day2": ("duplicate",
-                        "customer_id=C-RESENT, updated_at=2024-01-01 08:00:00 already landed on 2024-01-01"),
+    "dup-resent-day2": (
+        "duplicate",
+        "customer_id=C-RESENT, updated_at=2024-01-01 08:00:00 already landed on 2024-01-01",
+    ),
     "dup-exact-a": ("silver", None),
     "dup-exact-b": ("duplicate", "exact duplicate of a record in the same drop"),
-    "dup-in-silver": ("duplicate",
-                      "customer_id=C-KNOWN, updated_at=2024-01-01 07:00:00 is already in silver (landed 2023-12-31)"),
+    "dup-in-silver": (
+        "duplicate",
+        "customer_id=C-KNOWN, updated_at=2024-01-01 07:00:00 is already in silver (landed 2023-12-31)",
+    ),
     "dup-newer-than-silver": ("silver", None),
 }
 # Names and cities exactly as the generator's Faker locales (de_DE, en_GB, fr_FR, es_ES) spell them.

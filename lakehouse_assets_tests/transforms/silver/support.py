@@ -105,8 +105,15 @@ CLEAN_SILVER: dict[str, dict[str, object]] = {
 }
 
 
-def bronze_row(source: str, case: str, *, day: date = LANDING_DAY, corrupt: str | None = None,
-               rescued: str | None = None, **values: str | None) -> dict:
+def bronze_row(
+    source: str,
+    case: str,
+    *,
+    day: date = LANDING_DAY,
+    corrupt: str | None = None,
+    rescued: str | None = None,
+    **values: str | None,
+) -> dict:
     """A clean record of `source` with `values` overridden (None lands as NULL)."""
     row = {**CLEAN_BRONZE[source], BUSINESS_KEYS[source]: case.upper(), **values}
     return _with_metadata(source, case, row, day, corrupt, rescued)
@@ -159,8 +166,11 @@ class Outcome:
     @property
     def counts(self) -> dict[str, int]:
         dispositions = Counter(row["disposition"] for row in self.quarantine.values())
-        return {"silver": len(self.silver), "quarantined": dispositions["quarantined"],
-                "duplicate": dispositions["duplicate"]}
+        return {
+            "silver": len(self.silver),
+            "quarantined": dispositions["quarantined"],
+            "duplicate": dispositions["duplicate"],
+        }
 
 
 def collect_outcome(rows: list[dict], result: SilverSlice) -> Outcome:
@@ -175,9 +185,16 @@ def collect_outcome(rows: list[dict], result: SilverSlice) -> Outcome:
     return outcome
 
 
-def run_silver(spark: SparkSession, source: str, rows: list[dict], *, customers: DataFrame | None = None,
-               products: DataFrame | None = None, earlier: DataFrame | None = None,
-               rules: tuple[Rule, ...] | None = None) -> Outcome:
+def run_silver(
+    spark: SparkSession,
+    source: str,
+    rows: list[dict],
+    *,
+    customers: DataFrame | None = None,
+    products: DataFrame | None = None,
+    earlier: DataFrame | None = None,
+    rules: tuple[Rule, ...] | None = None,
+) -> Outcome:
     """evaluate_source then split, the way the silver layer calls them (evaluated rows persisted)."""
     # Persisting also keeps planning cheap: without it, Catalyst's constraint propagation over the
     # rule expressions takes ~25 s per split query (PruneFilters), whatever the number of rows.
@@ -227,13 +244,15 @@ class Case:
         return bronze_row(source, self.name, rescued=self.rescued, **self.values)
 
 
-def kept(name: str, values: dict, silver: dict | None = None, warnings: tuple[str, ...] = (),
-         rescued: str | None = None) -> Case:
+def kept(
+    name: str, values: dict, silver: dict | None = None, warnings: tuple[str, ...] = (), rescued: str | None = None
+) -> Case:
     return Case(name, values, Kept(silver or {}, warnings), rescued=rescued)
 
 
-def rejected(name: str, values: dict, *rules: str, business_key: object = _DEFAULT_KEY,
-             corrupt: str | None = None) -> Case:
+def rejected(
+    name: str, values: dict, *rules: str, business_key: object = _DEFAULT_KEY, corrupt: str | None = None
+) -> Case:
     return Case(name, values, Rejected(rules, business_key), corrupt=corrupt)
 
 

@@ -12,10 +12,16 @@ CORPORA = {CUSTOMERS: customers_corpus, PRODUCTS: products_corpus, TRANSACTIONS:
 REGRESSION_ROWS = {CUSTOMERS: customers_corpus.BUG_ROWS, PRODUCTS: [], TRANSACTIONS: []}
 # Transactions deduplicate by id alone, with rules of their own: test_transactions_dedupe.py.
 VERSIONED = (CUSTOMERS, PRODUCTS)
-CASES = [pytest.param(source, case, id=f"{source}-{case.name}")
-         for source, corpus in CORPORA.items() for case in corpus.CASES]
-VERSION_CASES = [pytest.param(source, case, id=f"{source}-{case}")
-                 for source in VERSIONED for case in CORPORA[source].DEDUPE_OUTCOMES]
+CASES = [
+    pytest.param(source, case, id=f"{source}-{case.name}")
+    for source, corpus in CORPORA.items()
+    for case in corpus.CASES
+]
+VERSION_CASES = [
+    pytest.param(source, case, id=f"{source}-{case}")
+    for source in VERSIONED
+    for case in CORPORA[source].DEDUPE_OUTCOMES
+]
 
 
 @pytest.fixture
@@ -37,8 +43,9 @@ def test_reconciliation(outcome: Outcome, source: str):
     regression_in_silver = sum(1 for row in regression_rows if row["_source_file"] in outcome.silver)
     assert outcome.counts == {
         "silver": kept_cases + buckets.count("silver") + regression_in_silver,
-        "quarantined": (len(corpus.CASES) - kept_cases + buckets.count("quarantined")
-                        + len(regression_rows) - regression_in_silver),
+        "quarantined": (
+            len(corpus.CASES) - kept_cases + buckets.count("quarantined") + len(regression_rows) - regression_in_silver
+        ),
         "duplicate": buckets.count("duplicate"),
     }
 
@@ -55,5 +62,8 @@ def test_versions_and_duplicates(outcome: Outcome, source: str, case: str):
         return
     row = outcome.rejected(case)
     assert (row["disposition"], row["failed_rules"], row["reason"], row["business_key"]) == (
-        "duplicate", ["duplicate"], reason, landed[BUSINESS_KEYS[source]]
+        "duplicate",
+        ["duplicate"],
+        reason,
+        landed[BUSINESS_KEYS[source]],
     )

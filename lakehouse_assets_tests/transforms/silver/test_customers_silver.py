@@ -10,11 +10,17 @@ from lakehouse_assets_tests.transforms.silver.support import Outcome
 
 
 def test_both_versions_of_a_customer_landed_on_different_days_are_kept(customers_outcome: Outcome):
-    versions = sorted((row["updated_at"], row["loyalty_tier"]) for row in customers_outcome.silver.values()
-                      if row["customer_id"] == "C-VERSIONS")
+    versions = sorted(
+        (row["updated_at"], row["loyalty_tier"])
+        for row in customers_outcome.silver.values()
+        if row["customer_id"] == "C-VERSIONS"
+    )
     assert versions == [(datetime(2024, 1, 1, 8, 0, 0), "gold"), (datetime(2024, 1, 2, 8, 0, 0), "platinum")]
-    same_day = [(row["updated_at"], row["loyalty_tier"]) for row in customers_outcome.silver.values()
-                if row["customer_id"] == "C-SAMEDAY"]
+    same_day = [
+        (row["updated_at"], row["loyalty_tier"])
+        for row in customers_outcome.silver.values()
+        if row["customer_id"] == "C-SAMEDAY"
+    ]
     assert same_day == [(datetime(2024, 1, 1, 9, 0, 0), "gold")]
 
 
@@ -28,8 +34,11 @@ def test_email_without_a_dot_in_the_domain_is_rejected(customers_outcome: Outcom
         assert customers_outcome.rejected(case)["failed_rules"] == ["email_valid"]
 
 
-@pytest.mark.parametrize("case, landed", [("bug-mixed-case-names", MIXED_CASE_NAMES), ("bug-apostrophe-name", O_BRIEN)],
-                         ids=["hyphen-and-Mc", "apostrophe-and-particle"])
+@pytest.mark.parametrize(
+    "case, landed",
+    [("bug-mixed-case-names", MIXED_CASE_NAMES), ("bug-apostrophe-name", O_BRIEN)],
+    ids=["hyphen-and-Mc", "apostrophe-and-particle"],
+)
 def test_correctly_cased_names_and_cities_are_kept_as_landed(customers_outcome: Outcome, case: str, landed: dict):
     """Regression: initcap lower-cases every letter not after a space ('McDonald' → 'Mcdonald');
     names already in mixed case are now kept as landed."""

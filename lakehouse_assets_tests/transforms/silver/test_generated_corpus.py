@@ -53,14 +53,17 @@ class SourceRun:
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory) -> dict[str, SourceRun]:
     root = tmp_path_factory.mktemp("silver_generated") / "landing"
-    config = GeneratorConfig(landing_root=root, days=2, transactions_per_day=300, customers=40, products=12,
-                             dirty_rate=0.2)
+    config = GeneratorConfig(
+        landing_root=root, days=2, transactions_per_day=300, customers=40, products=12, dirty_rate=0.2
+    )
     manifests = generate(config)
     landing = LocalLandingZone(root=str(root))
     days = [config.start_date + timedelta(days=offset) for offset in range(config.days)]
     persisted, references, runs = [], {}, {}
     for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
-        files = plan_files(spark, [entry for day in days for entry in landing.list_entries(source, day)], landing.byte_reader())
+        files = plan_files(
+            spark, [entry for day in days for entry in landing.list_entries(source, day)], landing.byte_reader()
+        )
         bronze = read_drop(spark, source, files, landing.byte_reader(), run_id="generated", ingested_at=INGESTED_AT)
         evaluated = evaluate_source(bronze, source, **references).persist(StorageLevel.MEMORY_AND_DISK)
         persisted.append(evaluated)
@@ -70,7 +73,9 @@ def runs(spark, tmp_path_factory) -> dict[str, SourceRun]:
             anomalies=sum((Counter(manifest["anomalies"]) for manifest in own), Counter()),
             records=sum(manifest["records"] for manifest in own),
             # The bronze record as landed (typing keeps it under `_raw`), read off the cached rows.
-            bronze=evaluated.select("_raw.*", "_corrupt_record", "_rescued_data", "_source_file", "_ingest_date").collect(),
+            bronze=evaluated.select(
+                "_raw.*", "_corrupt_record", "_rescued_data", "_source_file", "_ingest_date"
+            ).collect(),
             silver=result.silver.collect(),
             quarantine=result.quarantine.collect(),
         )
@@ -148,8 +153,13 @@ def test_malformed_emails_are_quarantined(runs):
 
 def test_padded_or_miscased_values_are_standardized_not_rejected(runs):
     assert sum(run.anomalies["padded_or_miscased"] for run in runs.values()) > 0
-    vocabulary_rules = {rule for run in runs.values() for row in run.quarantined() for rule in row["failed_rules"]
-                        if rule.endswith("_allowed") or rule in ("is_active_is_boolean", "subcategory_in_category")}
+    vocabulary_rules = {
+        rule
+        for run in runs.values()
+        for row in run.quarantined()
+        for rule in row["failed_rules"]
+        if rule.endswith("_allowed") or rule in ("is_active_is_boolean", "subcategory_in_category")
+    }
     assert vocabulary_rules == set()
 
 
@@ -184,12 +194,17 @@ def test_unknown_foreign_keys_are_quarantined(runs):
 
 def test_late_arrivals_stay_in_silver_flagged(runs):
     run = runs[TRANSACTIONS]
-    late_ids = {row["transaction_id"] for row in run.parsed_bronze()
-                if landed_day(row["transaction_ts"]) and landed_day(row["transaction_ts"]) < row["_ingest_date"]}
+    late_ids = {
+        row["transaction_id"]
+        for row in run.parsed_bronze()
+        if landed_day(row["transaction_ts"]) and landed_day(row["transaction_ts"]) < row["_ingest_date"]
+    }
     assert len(late_ids) == run.anomalies["late_arriving"] > 0
     flagged = {row["transaction_id"] for row in run.silver if row["is_late_arriving"]}
     assert all("late_arriving" in row["_warnings"] for row in run.silver if row["is_late_arriving"])
-    rejected = {row["business_key"]: row["failed_rules"] for row in run.quarantined() if row["business_key"] in late_ids}
+    rejected = {
+        row["business_key"]: row["failed_rules"] for row in run.quarantined() if row["business_key"] in late_ids
+    }
     assert flagged | set(rejected) == late_ids and not flagged & set(rejected)
     assert [rules for rules in rejected.values() if "transaction_ts_not_in_future" in rules] == []
 
@@ -210,7 +225,9 @@ def test_unexpected_columns_only_warn(runs, source):
 def test_money_as_text_is_parsed_not_rejected(runs, source):
     run = runs[source]
     key = BUSINESS_KEYS[source]
-    as_text = [row for row in run.parsed_bronze() if any("$" in (row[column] or "") for column in MONEY_COLUMNS[source])]
+    as_text = [
+        row for row in run.parsed_bronze() if any("$" in (row[column] or "") for column in MONEY_COLUMNS[source])
+    ]
     assert len(as_text) == run.anomalies["money_as_text"]
     silver = {(row[key], row["_ingest_date"]): row for row in run.silver}
     quarantined = {(row["business_key"], row["_ingest_date"]): row["failed_rules"] for row in run.quarantined()}
@@ -238,10 +255,14 @@ def test_repeated_records_are_deduplicated(runs, source):
     pairs = {group: rows for group, rows in groups.items() if len(rows) > 1}
     assert all(len(rows) == 2 for rows in pairs.values())
     columns = CONTRACT_COLUMNS[source]
-    exact = {group for group, (first, second) in pairs.items()
-             if [first[name] for name in columns] == [second[name] for name in columns]}
+    exact = {
+        group
+        for group, (first, second) in pairs.items()
+        if [first[name] for name in columns] == [second[name] for name in columns]
+    }
     assert (len(exact), len(pairs) - len(exact)) == (
-        run.anomalies["duplicate_exact"], run.anomalies["duplicate_newer_version"]
+        run.anomalies["duplicate_exact"],
+        run.anomalies["duplicate_newer_version"],
     )
 
     silver = Counter((row[key], row["_ingest_date"]) for row in run.silver)
@@ -252,8 +273,11 @@ def test_repeated_records_are_deduplicated(runs, source):
         if quarantined[group] == 2:
             continue
         assert (silver[group], quarantined[group]) == (1, 0), group
-        expected = "exact duplicate of a record in the same drop" if group in exact else (
-            f"older version of {key}={group[0]}; a newer one landed the same day")
+        expected = (
+            "exact duplicate of a record in the same drop"
+            if group in exact
+            else (f"older version of {key}={group[0]}; a newer one landed the same day")
+        )
         assert duplicates.get(group) == expected
     if source != TRANSACTIONS:
         assert len(run.duplicates()) == len(pairs) >= run.anomalies["duplicate_exact"]

@@ -18,10 +18,19 @@ from lakehouse_assets_tests.transforms.silver.support import (
 )
 
 EXTRA_RULES = (
-    Rule("quantity_at_most_1000", "quantity IS NULL OR quantity <= 1000", ("quantity",), "fail", "quantity is above 1000"),
-    Rule("basket_below_5", "quantity IS NULL OR quantity < 5", ("quantity",), "warn", "five or more items in one basket"),
-    Rule("no_cash_online", "NOT (channel = 'online' AND payment_method = 'cash')", ("channel", "payment_method"),
-         "quarantine", "cash cannot pay online"),
+    Rule(
+        "quantity_at_most_1000", "quantity IS NULL OR quantity <= 1000", ("quantity",), "fail", "quantity is above 1000"
+    ),
+    Rule(
+        "basket_below_5", "quantity IS NULL OR quantity < 5", ("quantity",), "warn", "five or more items in one basket"
+    ),
+    Rule(
+        "no_cash_online",
+        "NOT (channel = 'online' AND payment_method = 'cash')",
+        ("channel", "payment_method"),
+        "quarantine",
+        "cash cannot pay online",
+    ),
 )
 RULES_WITH_EXTRAS = RULES[TRANSACTIONS] + EXTRA_RULES
 ROWS = [
@@ -39,9 +48,13 @@ HUGE = ("huge-a", "huge-b")
 
 @pytest.fixture(scope="module")
 def evaluated(spark):
-    frame = evaluate_source(bronze_frame(spark, TRANSACTIONS, ROWS), TRANSACTIONS, RULES_WITH_EXTRAS,
-                            customers=id_frame(spark, "customer_id", ["C0000001"]),
-                            products=id_frame(spark, "product_id", ["P000001"]))
+    frame = evaluate_source(
+        bronze_frame(spark, TRANSACTIONS, ROWS),
+        TRANSACTIONS,
+        RULES_WITH_EXTRAS,
+        customers=id_frame(spark, "customer_id", ["C0000001"]),
+        products=id_frame(spark, "product_id", ["P000001"]),
+    )
     frame.persist(StorageLevel.MEMORY_AND_DISK)
     yield frame
     frame.unpersist()
@@ -57,7 +70,9 @@ def test_fail_rule_stops_the_run_naming_the_rule_and_the_row_count(evaluated):
 
 
 def test_fail_rule_without_violations_lets_the_run_go_on(evaluated):
-    assert raise_on_fatal(evaluated.where(~evaluated["_source_file"].isin(*HUGE)), TRANSACTIONS, RULES_WITH_EXTRAS) is None
+    assert (
+        raise_on_fatal(evaluated.where(~evaluated["_source_file"].isin(*HUGE)), TRANSACTIONS, RULES_WITH_EXTRAS) is None
+    )
     # The shipped catalogue has no 'fail' rule: nothing to check, whatever the rows.
     assert raise_on_fatal(evaluated, TRANSACTIONS, RULES[TRANSACTIONS]) is None
 

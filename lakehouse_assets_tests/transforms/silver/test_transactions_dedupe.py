@@ -29,15 +29,21 @@ def test_deduplication(transactions_outcome: Outcome, case: str):
     expected_rules = ["duplicate"] if bucket == "duplicate" else ["quantity_at_least_one"]
     business_key = next(r["transaction_id"] for r in DEDUPE_ROWS if r["_source_file"] == case)
     assert (row["disposition"], row["failed_rules"], row["reason"], row["business_key"]) == (
-        bucket, expected_rules, reason, business_key
+        bucket,
+        expected_rules,
+        reason,
+        business_key,
     )
 
 
 def test_one_silver_row_per_transaction_id(transactions_outcome: Outcome):
     ids = [row["transaction_id"] for row in transactions_outcome.silver.values()]
     assert len(ids) == len(set(ids))
-    settled = {row["transaction_id"]: row["status"] for row in transactions_outcome.silver.values()
-               if row["transaction_id"] in ("TX-SETTLE", "TX-REFUND")}
+    settled = {
+        row["transaction_id"]: row["status"]
+        for row in transactions_outcome.silver.values()
+        if row["transaction_id"] in ("TX-SETTLE", "TX-REFUND")
+    }
     assert settled == {"TX-SETTLE": "completed", "TX-REFUND": "refunded"}
     assert transactions_outcome.kept("dup-twice-day1")["_ingest_date"] == DAY_ONE
 

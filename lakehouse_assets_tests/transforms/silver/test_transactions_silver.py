@@ -59,8 +59,10 @@ def test_a_customer_that_has_landed_releases_its_transactions(spark, transaction
 def test_total_amount_beyond_its_type_quarantines_the_row_not_the_run(spark):
     """Regression: quantity × unit_price beyond decimal(14,2) once raised under ANSI mode and
     failed the whole partition; now that one row is quarantined by total_amount_fits."""
-    rows = [bronze_row(TRANSACTIONS, "total_overflow", quantity="100000", unit_price="10000000"),
-            bronze_row(TRANSACTIONS, "clean")]
+    rows = [
+        bronze_row(TRANSACTIONS, "total_overflow", quantity="100000", unit_price="10000000"),
+        bronze_row(TRANSACTIONS, "clean"),
+    ]
     outcome = run_silver(spark, TRANSACTIONS, rows, **references(spark))
     assert "total_overflow" not in outcome.silver
     assert outcome.rejected("total_overflow")["failed_rules"] == ["total_amount_fits"]
