@@ -9,7 +9,7 @@ import tempfile
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
-REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+REPO_DAGSTER_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
