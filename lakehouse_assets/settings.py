@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 DEFAULT_BASE = Path(".lakehouse")
 
 # local, local[4], local[*], local[4,2] (retries), local-cluster[...], spark://host:port[,host:port],
+# (counts of threads, retries and workers start at 1: local[0] starts a driver that never runs a task),
 # k8s://https://host:port and yarn are the masters a classic SparkSession builder accepts.
 _SPARK_MASTER = re.compile(
-    r"^(local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|spark://[^\s/]+|k8s://\S+|yarn)$"
+    r"^(local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?|local-cluster\[[1-9]\d*,[1-9]\d*,[1-9]\d*\]|spark://[^\s/]+|k8s://\S+|yarn)$"
 )
 _S3A_URI = re.compile(r"^s3a://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\s]*)?$")
 
@@ -159,6 +160,10 @@ def _landing_root(env: Mapping[str, str]) -> str:
                 "s3://my-bucket/drops (bucket names are 3-63 lower-case letters, digits, dots and hyphens)."
             )
         return "s3://" + location
+    if raw is not None and "://" in raw:
+        raise SettingsError(
+            f"LAKEHOUSE_LANDING_ROOT={raw!r} is not supported; use a local folder or s3://bucket/prefix."
+        )
     return _local_dir(env, "LAKEHOUSE_LANDING_ROOT", DEFAULT_BASE / "landing")
 
 

@@ -1,6 +1,9 @@
 """Settings: defaults under ./.lakehouse, and a message naming the variable for every bad value."""
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -76,7 +79,11 @@ def test_accepted_spark_masters(master):
         ),
         ("LAKEHOUSE_ROOT", "s3a://B!/x", r"LAKEHOUSE_ROOT='s3a://B!/x' is not a valid s3a URI"),
         ("LAKEHOUSE_ROOT", "hdfs://nn/lake", r"LAKEHOUSE_ROOT='hdfs://nn/lake' is not supported"),
-        ("LAKEHOUSE_LANDING_ROOT", "http://x/y", r"LAKEHOUSE_LANDING_ROOT='http://x/y' is a URL"),
+        (
+            "LAKEHOUSE_LANDING_ROOT",
+            "http://x/y",
+            r"LAKEHOUSE_LANDING_ROOT='http://x/y' is not supported; use a local folder or s3://bucket/prefix\.",
+        ),
         (
             "LAKEHOUSE_LANDING_ROOT",
             "s3://Bad_Bucket",
@@ -91,6 +98,13 @@ def test_accepted_spark_masters(master):
         ),
         ("DAGSTER_HOME", "s3a://b/home", r"DAGSTER_HOME='s3a://b/home' is a URL"),
         ("LAKEHOUSE_SPARK_MASTER", "local[two]", r"LAKEHOUSE_SPARK_MASTER='local\[two\]' is not a Spark master URL"),
+        ("LAKEHOUSE_SPARK_MASTER", "local[0]", r"LAKEHOUSE_SPARK_MASTER='local\[0\]' is not a Spark master URL"),
+        ("LAKEHOUSE_SPARK_MASTER", "local[2,0]", r"LAKEHOUSE_SPARK_MASTER='local\[2,0\]' is not a Spark master URL"),
+        (
+            "LAKEHOUSE_LANDING_ROOT",
+            "ftp://drops",
+            r"LAKEHOUSE_LANDING_ROOT='ftp://drops' is not supported; use a local folder or s3://bucket/prefix\.",
+        ),
         (
             "LAKEHOUSE_START_DATE",
             "01/02/2024",
@@ -141,3 +155,26 @@ def test_spark_memory_and_shuffle_partitions_reach_the_spark_resource():
     settings = Settings.from_env({"LAKEHOUSE_SPARK_DRIVER_MEMORY": "6G", "LAKEHOUSE_SPARK_SHUFFLE_PARTITIONS": "64"})
     resource = build_spark_resource(settings, {})
     assert (resource.driver_memory, resource.shuffle_partitions) == ("6g", 64)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo", "--days", "1"],
+        ["history", "silver/transactions"],
+        ["optimize"],
+        ["vacuum"],
+        ["rejected"],
+        ["land", "."],
+    ],
+)
+def test_a_command_with_a_bad_setting_says_one_line_and_exits_2(argv, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LAKEHOUSE_SPARK_MASTER": "local[0]"}
+    lakehouse = str(Path(sys.executable).parent / "lakehouse")
+    result = subprocess.run([lakehouse, *argv], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"lakehouse {argv[0]}: error: LAKEHOUSE_SPARK_MASTER='local[0]' is not a Spark master URL; "
+        "use local[*], local[N], spark://host:7077, k8s://https://host:443 or yarn."
+    ]
+    assert not (tmp_path / ".lakehouse").exists()  # nothing was created before the setting was checked

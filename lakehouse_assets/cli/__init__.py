@@ -29,9 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from lakehouse_assets.settings import SettingsError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as error:
+        # A setting the command cannot use: one line that says which and what to set, not a traceback.
+        print(f"lakehouse {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
