@@ -5,6 +5,7 @@ not depend on where the drops live. On S3 the objects are uploaded with boto3 to
 process on 127.0.0.1.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -210,3 +211,31 @@ def test_a_tick_never_starts_spark(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "True"]
+
+
+def test_a_drop_returning_to_an_earlier_state_gets_a_run_of_its_own(drops, instance):
+    # A -> B -> A -> B. Locally the re-delivered A keeps A's size and mtime (a copy with -p, an rsync); on
+    # S3 the same bytes give the same ETag: the listing of state 3 equals state 1's, state 4's state 2's.
+    path = "transactions/2024-01-01/a.csv"
+    a, b = "transaction_id\nT1\n", "transaction_id\nT2\n"
+    stamps = []
+
+    def deliver(text: str, like: int | None = None) -> None:
+        drops.write(path, text)
+        if isinstance(drops, LocalDrops):
+            file = drops.root / path
+            if like is not None:
+                os.utime(file, ns=stamps[like])
+            stamps.append((file.stat().st_atime_ns, file.stat().st_mtime_ns))
+
+    keys, cursor = [], None
+    for text, like in ((a, None), (b, None), (a, 0), (b, 1)):
+        deliver(text, like)
+        result = tick(instance, drops, cursor)
+        assert [r.partition_key for r in result.run_requests] == ["2024-01-01"], text
+        keys.append(result.run_requests[0].run_key)
+        cursor = result.cursor
+        # The same state seen again, as after a daemon restart with the saved cursor: nothing.
+        assert no_requests(tick(instance, drops, cursor))
+    assert len(set(keys)) == 4, keys
+    assert json.loads(cursor)["generations"] == {"transactions/2024-01-01": 4}

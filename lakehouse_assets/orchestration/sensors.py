@@ -1,9 +1,10 @@
 """The landing sensor: one run request per day whose drops are new or changed.
 
 It lists file names, sizes and modification stamps only — no Spark, no file contents — so a tick
-is cheap. The cursor keeps one digest per drop; a drop whose digest changes (a new file, a file
-re-uploaded with other content) is requested again, with a run key derived from that digest, so each
-version of a drop is processed exactly once, across daemon restarts.
+is cheap. The cursor keeps one digest per drop and how many states the drop has had; a drop whose
+digest changes (a new file, a file re-uploaded with other content, or back to an earlier content) is
+requested again, with a run key derived from that digest and that count, so each new state of a drop
+is processed exactly once, across daemon restarts.
 """
 
 import hashlib
@@ -52,6 +53,10 @@ def plan_requests(
     and would otherwise wait for a drop that may never come.
     """
     seen = dict(cursor.get("drops", {}))
+    # How many states each drop has had. A drop can return to an earlier state (A -> B -> A: a file
+    # re-delivered with its old bytes has the old size and mtime, on S3 the old ETag); its digest then
+    # repeats, and a run key made of digests alone would repeat too, which Dagster skips as already done.
+    generations = dict(cursor.get("generations", {}))
     reported = set(cursor.get("reported", []))
     misplaced: list[str] = []
     changed: dict[date, dict[str, str]] = defaultdict(dict)  # day -> {source: digest}
@@ -68,7 +73,8 @@ def plan_requests(
             drop, digest = f"{source}/{day.isoformat()}", drop_digest(objects)
             if seen.get(drop) != digest:
                 seen[drop] = digest
-                changed[day][source] = digest
+                generations[drop] = generations.get(drop, 0) + 1
+                changed[day][source] = f"{digest}#{generations[drop]}"
     requests = []
     done = {source: materialized(source) for source in SOURCES} if changed else {}
     for day, digests in sorted(changed.items()):
@@ -86,7 +92,7 @@ def plan_requests(
                 },
             )
         )
-    return requests, {"drops": seen, "reported": sorted(reported)}, misplaced
+    return requests, {"drops": seen, "generations": generations, "reported": sorted(reported)}, misplaced
 
 
 def build_landing_sensor(
