@@ -9,6 +9,7 @@ each `lakehouse` command, the dashboard), and tests build definitions from their
 
 from typing import NamedTuple
 
+import click
 from dagster import AssetChecksDefinition, AssetsDefinition, DefaultSensorStatus, Definitions, in_process_executor
 
 from lakehouse_assets.assets.bronze import build_bronze_assets
@@ -20,7 +21,7 @@ from lakehouse_assets.orchestration.maintenance import build_maintenance
 from lakehouse_assets.orchestration.partitions import Calendars, build_calendars
 from lakehouse_assets.orchestration.sensors import build_automation_sensor, build_landing_sensor
 from lakehouse_assets.resources.wiring import build_resources
-from lakehouse_assets.settings import Settings
+from lakehouse_assets.settings import Settings, SettingsError
 
 
 class Layers(NamedTuple):
@@ -73,4 +74,23 @@ def build_definitions(settings: Settings) -> Definitions:
     )
 
 
-defs = build_definitions(Settings.from_env())
+class SettingsLoadError(click.ClickException):
+    """A bad setting found while Dagster loads this module.
+
+    Dagster's CLI is a click program that loads the definitions in its own process: click prints
+    this as one line (`Error: <variable, value, what to set>`) and exits 2, where any other error
+    would end in Python's traceback through Dagster's and click's frames. A code server (`dagster
+    dev`, the UI) shows the same message as the location's load error.
+    """
+
+    exit_code = 2
+
+
+def _settings_from_env() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise SettingsLoadError(str(error)) from None
+
+
+defs = build_definitions(_settings_from_env())

@@ -1,5 +1,6 @@
 """Settings: defaults under ./.lakehouse, and a message naming the variable for every bad value."""
 
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -178,3 +179,28 @@ def test_a_command_with_a_bad_setting_says_one_line_and_exits_2(argv, tmp_path):
         "use local[*], local[N], spark://host:7077, k8s://https://host:443 or yarn."
     ]
     assert not (tmp_path / ".lakehouse").exists()  # nothing was created before the setting was checked
+
+
+def test_dagster_cli_with_a_bad_setting_says_one_line_and_exits_2(tmp_path):
+    """Dagster's own CLI loads the definitions in its process: the bad setting is one line, not a traceback."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DAGSTER_HOME": str(home),
+        "LAKEHOUSE_SPARK_MASTER": "local[0]",
+        # Dagster's SupersessionWarning about its older CLI is Dagster's line, not the project's.
+        "PYTHONWARNINGS": "ignore",
+    }
+    dagster = str(Path(sys.executable).parent / "dagster")
+    argv = ["asset", "materialize", "-m", "lakehouse_assets.definitions", "--select", "bronze/transactions"]
+    result = subprocess.run(
+        [dagster, *argv, "--partition", "2024-01-01"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "Error: LAKEHOUSE_SPARK_MASTER='local[0]' is not a Spark master URL; "
+        "use local[*], local[N], spark://host:7077, k8s://https://host:443 or yarn."
+    ]
