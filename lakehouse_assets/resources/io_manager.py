@@ -35,6 +35,14 @@ from pyspark.sql.types import StructType
 
 from lakehouse_assets.delta.commits import latest_commit
 from lakehouse_assets.resources.spark import SparkResource
+from lakehouse_assets.resources.write_conflicts import (
+    MAX_WRITE_ATTEMPTS,
+    ConcurrentWriteError,
+    backoff_seconds,
+    first_write_after_creation_is_blind_append,
+    lost_create_race,
+    write_conflict,
+)
 from lakehouse_assets.tables import location_of
 
 
@@ -44,6 +52,12 @@ class DeltaSchemaConflictError(ValueError):
 
 class MissingUpstreamError(LookupError):
     """An input table or partition has not been materialized yet."""
+
+
+class _Written(NamedTuple):
+    current: StructType | None  # the table's schema before the write; None for a new table
+    changes: "SchemaChange"
+    overtaken: bool  # another writer committed between this one's creating the table and appending to it
 
 
 class TableSlice(NamedTuple):
@@ -172,9 +186,74 @@ class DeltaIOManager(ConfigurableIOManager):
         uri = self.table_uri(context.asset_key)
         name = context.asset_key.to_user_string()
         spark = obj.sparkSession
-        current = self._current_schema(spark, uri)
         definition_metadata = dict(context.definition_metadata or {})
         properties = {str(k): str(v) for k, v in (definition_metadata.get("delta_table_properties") or {}).items()}
+        table_slice_ = self._output_slice(context)
+        where = f"partition {table_slice_.description}" if table_slice_ is not None else "the whole table"
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                written = self._write_once(spark, uri, name, obj, table_slice_, dict(properties))
+            except (PySparkException, Py4JJavaError) as exc:
+                # Every attempt plans afresh from the table as it is now, so a writer that lost the
+                # race to create the table writes into the winner's with replaceWhere.
+                created_elsewhere = lost_create_race(spark, uri, exc)
+                conflict = write_conflict(exc) or created_elsewhere
+                if conflict is None:
+                    raise
+                if attempt >= MAX_WRITE_ATTEMPTS:
+                    raise ConcurrentWriteError(
+                        f"Could not write {name} ({where}) at {uri}: other writers kept committing to the "
+                        f"table ({conflict}) through {attempt} attempts, and nothing of this run was "
+                        f"committed. Re-run {where} of '{name}' once the other runs writing it have "
+                        "finished, or let such runs wait for each other (a Dagster concurrency pool)."
+                    ) from exc
+                # The winner's table, once committed, can be written at once; a log still without its
+                # first commit, or a commit conflict, is waited out.
+                delay = 0.0 if created_elsewhere and _table_schema(spark, uri) is not None else backoff_seconds(attempt)
+                context.log.warning(
+                    f"Writing {name} ({where}) collided with another writer: {conflict}. "
+                    f"Attempt {attempt} of {MAX_WRITE_ATTEMPTS} failed; retrying in {delay:.1f} s."
+                )
+                time.sleep(delay)
+                continue
+            if not written.overtaken:
+                break
+            # Rare enough (two runs creating one table) that rewriting the slice, not finding out
+            # whether the other writer's rows were in it, is the cheap way to be sure.
+            context.log.warning(
+                f"Another writer committed to the new table {name} before this run's first write of {where}; "
+                "rewriting the slice with replaceWhere so it cannot hold both runs' rows."
+            )
+        current, changes = written.current, written.changes
+        added = [
+            f.name
+            for f in obj.schema.fields
+            if current is not None and f.name.lower() not in {c.name.lower() for c in current.fields}
+        ]
+        # The DataFrame is lazy: this is the asset's Spark work plus the Delta commit (and any retries).
+        compute_and_write_seconds = round(time.monotonic() - started, 2)
+        metadata = self._write_metadata(spark, uri, obj.schema, table_slice_, added)
+        metadata["compute_and_write_seconds"] = compute_and_write_seconds
+        if attempt > 1:
+            metadata["write_attempts"] = attempt
+        if changes.widened:
+            metadata["widened_columns"] = ", ".join(changes.widened)
+        context.add_output_metadata(metadata)
+
+    def _write_once(
+        self,
+        spark: SparkSession,
+        uri: str,
+        name: str,
+        obj: DataFrame,
+        table_slice_: TableSlice | None,
+        properties: dict[str, str],
+    ) -> "_Written":
+        """One attempt at the write, planned from the table as it is now; Delta's conflicts propagate."""
+        current = self._current_schema(spark, uri)
         changes = schema_changes(current, obj.schema) if current is not None else SchemaChange([], [])
         if changes.conflicts:
             raise DeltaSchemaConflictError(
@@ -187,8 +266,8 @@ class DeltaIOManager(ConfigurableIOManager):
             # Delta widens a column in place (no rewrite of old files) once the table allows it;
             # mergeSchema then applies the wider type with this very write.
             properties["delta.enableTypeWidening"] = "true"
-        table_slice_ = self._output_slice(context)
         mode, replace_where = "overwrite", table_slice_.predicate if table_slice_ is not None else None
+        first_append = False
         if current is None and (table_slice_ is not None or properties):
             # A partitioned or propertied table is created empty first, from the DataFrame's schema: a write
             # that creates a table makes every column nullable, dropping the NOT NULL contracts, and table
@@ -199,12 +278,12 @@ class DeltaIOManager(ConfigurableIOManager):
                 # doubles the cost of every first write (~0.6 s per table), and Delta's own check that
                 # rows match it is done here in the same pass, failing the job before anything commits.
                 obj, mode, replace_where = _refusing_rows_outside(obj, table_slice_), "append", None
+                first_append = True
         elif current is not None:
             _ensure_properties(spark, uri, properties)
         writer = obj.write.format("delta").mode(mode).option("mergeSchema", "true")
         if replace_where is not None:
             writer = writer.option("replaceWhere", replace_where)
-        started = time.monotonic()
         try:
             writer.save(uri)
         except (PySparkException, Py4JJavaError) as exc:
@@ -218,25 +297,13 @@ class DeltaIOManager(ConfigurableIOManager):
                     f"'{table_slice_.column}' must fall inside the partition being materialized."
                 ) from None
             raise
-        added = [
-            f.name
-            for f in obj.schema.fields
-            if current is not None and f.name.lower() not in {c.name.lower() for c in current.fields}
-        ]
-        # The DataFrame is lazy: this is the asset's Spark work plus the Delta commit.
-        compute_and_write_seconds = round(time.monotonic() - started, 2)
-        metadata = self._write_metadata(spark, uri, obj.schema, table_slice_, added)
-        metadata["compute_and_write_seconds"] = compute_and_write_seconds
-        if changes.widened:
-            metadata["widened_columns"] = ", ".join(changes.widened)
-        context.add_output_metadata(metadata)
+        # Delta checks a blind append against no other commit, so a writer that lost the race to
+        # create the table and then wrote this same slice would leave both runs' rows in it.
+        overtaken = first_append and not first_write_after_creation_is_blind_append(spark, uri)
+        return _Written(current, changes, overtaken)
 
     def _current_schema(self, spark: SparkSession, uri: str) -> StructType | None:
-        from delta.tables import DeltaTable
-
-        if not DeltaTable.isDeltaTable(spark, uri):
-            return None
-        return spark.read.format("delta").load(uri).schema
+        return _table_schema(spark, uri)
 
     def _write_metadata(
         self,
@@ -368,12 +435,32 @@ def _asks_for_every_partition(context: InputContext) -> bool:
     return len(context.asset_partition_keys) == len(every_key)
 
 
+_NO_TABLE_CONDITIONS = {"PATH_NOT_FOUND", "DELTA_TABLE_NOT_FOUND", "DELTA_MISSING_DELTA_TABLE"}
+
+
+def _table_schema(spark: SparkSession, uri: str) -> StructType | None:
+    """The schema of the table at `uri` as its log says now; None when there is no table.
+
+    Loaded rather than asked of DeltaTable.isDeltaTable, which answers from the process's cached view
+    of the log: once it has seen a log without commits (another writer creating the table), it keeps
+    answering no after that writer's first commit lands, and this writer would try to create it again.
+    """
+    try:
+        return spark.read.format("delta").load(uri).schema
+    except PySparkException as exc:
+        if exc.getCondition() in _NO_TABLE_CONDITIONS:
+            return None
+        raise
+
+
 def _create_table(
     spark: SparkSession, uri: str, schema: StructType, partition_column: str | None, properties: dict[str, str]
 ) -> None:
     from delta.tables import DeltaTable
 
-    builder = DeltaTable.createIfNotExists(spark).location(uri).addColumns(schema)
+    # create, not createIfNotExists: a table another writer created meanwhile must fail this call
+    # (TABLE_OR_VIEW_ALREADY_EXISTS), or both writers would append their first slice blindly.
+    builder = DeltaTable.create(spark).location(uri).addColumns(schema)
     if partition_column:
         builder = builder.partitionedBy(partition_column)
     for key, value in properties.items():
