@@ -119,3 +119,21 @@ def test_a_silver_day_with_a_failed_blocking_check_pulls_no_gold():
         land_silver_day(instance, "2024-01-03", checks_pass=False)
         result = evaluate_automation_conditions(defs, instance, cursor=first.cursor)
         assert requested_gold(result) == {}
+
+
+def test_a_silver_day_interrupted_between_its_tables_pulls_no_gold():
+    """A silver run killed after writing customers and products leaves their new materializations without
+    check results: Dagster clears a partition's check status when the asset re-materializes after the
+    check ran, so check_passed() is false for the day and gold waits, with no condition of our own."""
+    with instance_for_test() as instance:
+        first = evaluate_automation_conditions(defs, instance)
+        land_silver_day(instance, "2024-01-03", checks_pass=True)
+        second = evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+        assert requested_gold(second) != {}
+
+        for source in ("customers", "products"):  # the outputs silver_layer yields before transactions
+            instance.report_runless_asset_event(
+                AssetMaterialization(asset_key=AssetKey(["silver", source]), partition="2024-01-03")
+            )
+        interrupted = evaluate_automation_conditions(defs, instance, cursor=second.cursor)
+        assert requested_gold(interrupted) == {}

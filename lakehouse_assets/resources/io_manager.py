@@ -34,6 +34,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse_assets.delta.commits import latest_commit
+from lakehouse_assets.resources.completeness import require_complete
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.resources.write_conflicts import (
     MAX_WRITE_ATTEMPTS,
@@ -347,6 +348,10 @@ class DeltaIOManager(ConfigurableIOManager):
         uri = self.table_uri(upstream)
         spark = self._session()
         partition_keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
+        if context.has_asset_partitions:
+            # Before the table is looked at: a run killed between a step's outputs can leave this table
+            # without the day (or with a previous run's) while its siblings have it, and that is the fix to name.
+            require_complete(context.instance, upstream, None if _asks_for_every_partition(context) else partition_keys)
         if not DeltaTable.isDeltaTable(spark, uri):
             raise MissingUpstreamError(
                 f"Table {upstream.to_user_string()} does not exist at {uri}. Materialize asset "
