@@ -8,6 +8,18 @@ from lakehouse_assets.transforms.silver.parsing import AMOUNT_TYPE
 
 TRACKED = ("first_name", "last_name", "email", "phone", "country", "city", "loyalty_tier")
 SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost")
+# A customer's segment is the first rule that holds, as Spark SQL over the scores and
+# days_since_first_purchase (days from first_purchase to the as-of date). With r_score 5 for everyone
+# who bought on the as-of day, such a customer is never `hibernating` or `lost`.
+SEGMENT_RULES: tuple[tuple[str, str], ...] = (
+    ("champions", "r_score >= 4 AND f_score >= 4"),
+    ("loyal", "f_score >= 4"),
+    ("new", "r_score >= 4 AND days_since_first_purchase < 30"),
+    ("potential", "r_score >= 3"),
+    ("at_risk", "f_score >= 3"),
+    ("hibernating", "r_score = 2"),
+    ("lost", "TRUE"),
+)
 # Recency, frequency and monetary value are measured over the sales of this many days to the as-of date.
 RFM_WINDOW_DAYS = 90
 
@@ -36,12 +48,39 @@ def dim_customers(versions: DataFrame) -> DataFrame:
     )
 
 
+# r_score from days since the last sale, by fixed thresholds: how recent is recent does not depend on
+# the other customers, and everyone who bought on the as-of day scores 5. Above 60 days: 1.
+RECENCY_SCORES: tuple[tuple[int, int], ...] = ((7, 5), (14, 4), (30, 3), (60, 2))
+
+
+def _recency_score() -> "F.Column":
+    score = F.lit(1)
+    for max_days, value in reversed(RECENCY_SCORES):
+        score = F.when(F.col("recency_days") <= max_days, value).otherwise(score)
+    return score.cast("int")
+
+
+def _quantile_score(column: str) -> "F.Column":
+    """1-5 from a value's standing among all customers: ceil(5 x its mid-rank share).
+
+    The mid-rank share is the average of the lowest and highest rank the value's ties occupy, over the
+    number of customers (1/n for the smallest value alone, 1 for the largest alone). Equal values
+    share it, so they share the score; ntile would split them by whatever breaks the tie.
+    """
+    ordered = Window.orderBy(column)
+    customers = F.count(F.lit(1)).over(Window.partitionBy())
+    lowest_rank, highest_rank = F.rank().over(ordered), F.cume_dist().over(ordered) * customers
+    return F.ceil((lowest_rank + highest_rank) / 2 / customers * 5).cast("int")
+
+
 def customer_segments(transactions: DataFrame, as_of: str, window_days: int) -> DataFrame:
     """RFM snapshot as of the end of day `as_of` (YYYY-MM-DD), one row per customer with a sale.
 
     Recency, frequency and monetary value cover sales in the `window_days` days up to `as_of`;
-    lifetime value covers all sales up to `as_of` that `transactions` holds. Scores 1-5 are
-    quintiles (5 best); segment names follow the usual RFM grid.
+    lifetime value covers all sales up to `as_of` that `transactions` holds. Scores 1-5 (5 best) come
+    from the values, never from who the customer is, so equal values always get equal scores:
+    r_score by RECENCY_SCORES' thresholds, f_score and m_score by mid-rank quantiles. Segments: the
+    first rule of SEGMENT_RULES that holds.
     """
     as_of_date = F.lit(as_of).cast("date")
     sales = transactions.where(F.col("status").isin(*SALE_STATUSES) & (F.col("transaction_date") <= as_of_date))
@@ -60,21 +99,14 @@ def customer_segments(transactions: DataFrame, as_of: str, window_days: int) -> 
     )
     scored = per_customer.withColumn("recency_days", F.datediff(as_of_date, "last_purchase")).withColumns(
         {
-            "r_score": F.ntile(5).over(Window.orderBy(F.col("recency_days").desc(), "customer_id")),
-            "f_score": F.ntile(5).over(Window.orderBy("frequency", "customer_id")),
-            "m_score": F.ntile(5).over(Window.orderBy("monetary", "customer_id")),
+            "r_score": _recency_score(),
+            "f_score": _quantile_score("frequency"),
+            "m_score": _quantile_score("monetary"),
         }
     )
-    r, f = F.col("r_score"), F.col("f_score")
-    segment = (
-        F.when((r >= 4) & (f >= 4), "champions")
-        .when(f >= 4, "loyal")
-        .when((r >= 4) & (F.datediff(as_of_date, "first_purchase") < 30), "new")
-        .when(r >= 3, "potential")
-        .when(f >= 3, "at_risk")
-        .when(r == 2, "hibernating")
-        .otherwise("lost")
-    )
+    days_since_first_purchase = F.datediff(as_of_date, "first_purchase")
+    segment = F.expr("CASE " + " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in SEGMENT_RULES) + " END")
+    scored = scored.withColumn("days_since_first_purchase", days_since_first_purchase)
     return scored.select(
         as_of_date.alias("as_of_date"),
         "customer_id",
@@ -84,7 +116,7 @@ def customer_segments(transactions: DataFrame, as_of: str, window_days: int) -> 
         "r_score",
         "f_score",
         "m_score",
-        F.concat(r, f, F.col("m_score")).alias("rfm"),
+        F.concat("r_score", "f_score", "m_score").alias("rfm"),
         segment.alias("segment"),
         "lifetime_value",
         "first_purchase",

@@ -3,7 +3,13 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from lakehouse_assets.transforms.gold.customers import SEGMENTS, TRACKED, customer_segments, dim_customers
+from lakehouse_assets.transforms.gold.customers import (
+    SEGMENT_RULES,
+    SEGMENTS,
+    TRACKED,
+    customer_segments,
+    dim_customers,
+)
 
 CUSTOMERS = (
     "customer_id string, first_name string, last_name string, email string, phone string, country string, city string, "
@@ -180,22 +186,22 @@ def test_rfm_measures_scores_and_segments(spark):
             "segment",
         ).collect()
     )
-    # 6 customers in ntile(5): the first quintile holds 2. Ties break by customer_id.
-    #   recency desc B89 G71 E40 D6 F3 A1 -> r 1 1 2 3 4 5
-    #   frequency    B1 F1 D2 G2 E3 A4    -> f 1 1 2 3 4 5
-    #   monetary     F5 B20 E30 D80 G200 A300 -> m 1 1 2 3 4 5
+    # r_score by thresholds: <=7 days 5, <=14 4, <=30 3, <=60 2, else 1.
+    #   recency   A1 F3 D6 -> 5; E40 -> 2; G71 B89 -> 1
+    # f and m: ceil(5 x mid-rank share of the 6 customers); ties share the mid-rank.
+    #   frequency B1 F1 (ranks 1-2: 1.5/6) D2 G2 (3.5/6) E3 (5/6) A4 (6/6) -> f 2 2 3 3 5 5
+    #   monetary  F5 B20 E30 D80 G200 A300 (1/6 .. 6/6)                    -> m 1 2 3 4 5 5
     assert rows == [
         ("A", 1, 4, Decimal("300.00"), Decimal("1300.00"), date(2023, 12, 1), 5, 5, 5, "555", "champions"),
-        ("B", 89, 1, Decimal("20.00"), Decimal("20.00"), date(2024, 1, 2), 1, 1, 1, "111", "lost"),
-        ("D", 6, 2, Decimal("80.00"), Decimal("80.00"), date(2024, 3, 1), 3, 2, 3, "323", "potential"),
-        ("E", 40, 3, Decimal("30.00"), Decimal("30.00"), date(2024, 2, 1), 2, 4, 2, "242", "loyal"),
-        ("F", 3, 1, Decimal("5.00"), Decimal("5.00"), date(2024, 3, 28), 4, 1, 1, "411", "new"),
-        ("G", 71, 2, Decimal("200.00"), Decimal("200.00"), date(2024, 1, 15), 1, 3, 4, "134", "at_risk"),
+        ("B", 89, 1, Decimal("20.00"), Decimal("20.00"), date(2024, 1, 2), 1, 2, 2, "122", "lost"),
+        # D's first purchase is exactly 30 days back: not `new` (fewer than 30), so `potential`.
+        ("D", 6, 2, Decimal("80.00"), Decimal("80.00"), date(2024, 3, 1), 5, 3, 4, "534", "potential"),
+        ("E", 40, 3, Decimal("30.00"), Decimal("30.00"), date(2024, 2, 1), 2, 5, 3, "253", "loyal"),
+        ("F", 3, 1, Decimal("5.00"), Decimal("5.00"), date(2024, 3, 28), 5, 2, 1, "521", "new"),
+        ("G", 71, 2, Decimal("200.00"), Decimal("200.00"), date(2024, 1, 15), 1, 3, 5, "135", "at_risk"),
     ]
     assert {r.as_of_date for r in segments.select("as_of_date").collect()} == {date(2024, 3, 31)}
     assert {r.segment for r in segments.select("segment").collect()} <= set(SEGMENTS)
-    scores = segments.select("r_score", "f_score", "m_score").collect()
-    assert {s for row in scores for s in row} == {1, 2, 3, 4, 5}
     assert dict(segments.dtypes)["monetary"] == dict(segments.dtypes)["lifetime_value"] == "decimal(14,2)"
 
 
@@ -221,5 +227,50 @@ def test_a_customer_with_only_refunds_in_the_window_has_zero_monetary_value(spar
         Decimal("0.00"),
         Decimal("25.00"),
     )
-    # One customer: every score is the first quintile.
-    assert (row.r_score, row.f_score, row.m_score, row.segment) == (1, 1, 1, "lost")
+    # 30 days: r_score 3. Alone, the customer holds every rank: f and m 5.
+    assert (row.r_score, row.f_score, row.m_score, row.segment) == (3, 5, 5, "loyal")
+
+
+def test_customers_with_equal_values_share_scores_and_segment_whatever_their_ids(spark):
+    # 12 customers: the ids sort in a different order than the values, and values repeat in groups.
+    # Everyone bought on the as-of day (recency 0), like the 196 customers of the demo's first day.
+    spec = {f"C{n:02d}": (n % 3 + 1, Decimal(10 * (n % 2 + 1))) for n in range(12)}
+    transactions = spark.createDataFrame(
+        [
+            sale(f"{customer}-{k}", customer, date(2024, 3, 31), str(amount))
+            for customer, (count, amount) in spec.items()
+            for k in range(count)
+        ],
+        TRANSACTIONS,
+    )
+    rows = {r.customer_id: r for r in customer_segments(transactions, AS_OF, WINDOW).collect()}
+    by_values = {}
+    for row in rows.values():
+        by_values.setdefault((row.recency_days, row.frequency, row.monetary), set()).add(
+            (row.r_score, row.f_score, row.m_score, row.segment)
+        )
+    assert all(len(outcomes) == 1 for outcomes in by_values.values()), by_values
+    # Recency 0 for all: r_score 5 for all, so nobody who bought today is hibernating or lost.
+    assert {row.r_score for row in rows.values()} == {5}
+    # frequency 1/2/3 for 4 customers each: mid-ranks 2.5, 6.5, 10.5 of 12 -> f 2, 3, 5.
+    assert {row.frequency: row.f_score for row in rows.values()} == {1: 2, 2: 3, 3: 5}
+    assert {row.segment for row in rows.values()} == {"champions", "new"}
+
+
+def test_a_customer_who_bought_on_the_as_of_day_is_never_hibernating_or_lost(spark):
+    # One recent buyer with the least of everything among customers who bought long ago and often.
+    rows = [sale("T", "TODAY", date(2024, 3, 31), "1.00")]
+    rows += [sale(f"O{n}-{k}", f"OLD{n}", date(2024, 1, 10 + k), "500.00") for n in range(9) for k in range(5)]
+    snapshot = customer_segments(spark.createDataFrame(rows, TRANSACTIONS), AS_OF, WINDOW).collect()
+    segments = {r.customer_id: r for r in snapshot}
+    today = segments["TODAY"]
+    assert (today.recency_days, today.r_score, today.f_score, today.m_score, today.segment) == (0, 5, 1, 1, "new")
+    # Nine equal customers, one outcome: 77 days ago (r 1), ranks 2-10 of 10 (f and m 3).
+    assert {(r.r_score, r.f_score, r.m_score, r.segment) for r in snapshot if r.customer_id != "TODAY"} == {
+        (1, 3, 3, "at_risk")
+    }
+
+
+def test_every_declared_segment_has_exactly_one_rule_and_the_last_always_holds():
+    assert sorted(name for name, _ in SEGMENT_RULES) == sorted(SEGMENTS)
+    assert SEGMENT_RULES[-1] == ("lost", "TRUE")
