@@ -30,7 +30,13 @@ from lakehouse_assets.transforms.bronze_files import ByteReader, LandedFile, spa
 from lakehouse_assets.transforms.gold.customers import RFM_WINDOW_DAYS, customer_segments, dim_customers
 from lakehouse_assets.transforms.gold.products import TRAILING_DAYS, product_performance
 from lakehouse_assets.transforms.gold.sales import daily_sales_summary, dim_products
-from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, evaluate_source, raise_on_fatal, split
+from lakehouse_assets.transforms.silver.pipeline import (
+    EVALUATED_STORAGE,
+    evaluate_source,
+    raise_on_fatal,
+    seen_ids,
+    split,
+)
 from lakehouse_assets.transforms.silver.quality import intake_counts
 
 
@@ -141,6 +147,8 @@ class PlainLakehouse:
                 references = {
                     "customers": self.read_if_exists("silver", CUSTOMERS),
                     "products": self.read_if_exists("silver", PRODUCTS),
+                    "seen_customers": seen_ids(self.read("bronze", CUSTOMERS), "customer_id"),
+                    "seen_products": seen_ids(self.read("bronze", PRODUCTS), "product_id"),
                 }
             evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
             persisted.append(evaluated)

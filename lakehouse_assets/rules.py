@@ -151,6 +151,35 @@ def money_rules(column: str) -> tuple[Rule, ...]:
     return (present(column), parses(column, "amount"), at_least(column, 0, f"{column}_not_negative"))
 
 
+def reference_rules(dimension: Literal["customer", "product"]) -> tuple[Rule, ...]:
+    """A transaction naming a customer or product: quarantined only when no record of it landed anywhere.
+
+    `_<dimension>_known`: the id has a version in silver; `_<dimension>_seen`: some bronze record of the
+    dimension names it (any day, quarantined or not). A fact whose dimension record was rejected or
+    lands later is an inferred member (Kimball): kept, so its revenue reaches gold, and flagged."""
+    column = f"{dimension}_id"
+    return (
+        Rule(
+            f"{dimension}_known",
+            f"{column} IS NULL OR _{dimension}_known OR _{dimension}_seen",
+            (column,),
+            "quarantine",
+            f"{column} is in no {dimension} record of any day, valid or quarantined "
+            f"(re-materialize once the {dimension} has landed)",
+        ),
+        Rule(
+            f"{dimension}_inferred",
+            f"{column} IS NULL OR _{dimension}_known OR NOT _{dimension}_seen",
+            (column,),
+            "warn",
+            f"{column} has no valid {dimension} in silver yet (its records were quarantined, or land on a day "
+            f"not materialized yet); kept, and gold reports it without {dimension} attributes"
+            + (" (category 'Unknown')" if dimension == "product" else "")
+            + f" until the {dimension} is fixed and this day re-materialized",
+        ),
+    )
+
+
 TRANSACTION_RULES: tuple[Rule, ...] = (
     malformed_record(),
     *id_rules("transaction_id"),
@@ -176,20 +205,8 @@ TRANSACTION_RULES: tuple[Rule, ...] = (
     present("status"),
     allowed("status", STATUSES),
     *timestamp_rules("transaction_ts"),
-    Rule(
-        "customer_known",
-        "customer_id IS NULL OR _customer_known",
-        ("customer_id",),
-        "quarantine",
-        "customer_id is not a known customer (re-materialize once the customer has landed)",
-    ),
-    Rule(
-        "product_known",
-        "product_id IS NULL OR _product_known",
-        ("product_id",),
-        "quarantine",
-        "product_id is not a known product (re-materialize once the product has landed)",
-    ),
+    *reference_rules("customer"),
+    *reference_rules("product"),
     Rule(
         "late_arriving",
         "transaction_ts IS NULL OR to_date(transaction_ts) >= _ingest_date",

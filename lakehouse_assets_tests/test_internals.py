@@ -23,17 +23,23 @@ from dagster import (
     AssetKey,
     BackfillPolicy,
     BetaWarning,
+    DagsterInstance,
     DailyPartitionsDefinition,
+    IOManager,
     PreviewWarning,
     asset,
+    build_output_context,
+    materialize,
 )
 from delta.tables import DeltaTable
 from py4j.protocol import Py4JError
 
 import lakehouse_assets
-from lakehouse_assets.delta.commits import latest_commit, table_detail
+from lakehouse_assets.delta.commits import PartitionWrite, latest_commit, table_detail, written_per_partition
 from lakehouse_assets.internals.dagster import (
     AssetCheckEvaluationTargetMaterializationData,
+    add_partition_metadata,
+    run_worker_health,
     silence_deliberate_previews,
 )
 from lakehouse_assets.internals.delta import (
@@ -129,6 +135,44 @@ def test_dagster_preview_notices_the_project_silences_still_read_as_they_did():
     )
 
 
+class _PerDayIOManager(IOManager):
+    """Stores nothing; gives each day of a range its own number, as the Delta IO manager does."""
+
+    def handle_output(self, context, obj) -> None:
+        added = add_partition_metadata(context, {key: {"rows": int(key[-2:])} for key in context.asset_partition_keys})
+        context.add_output_metadata({"rows": -1, "per_day": added})
+
+    def load_input(self, context): ...
+
+
+def test_dagster_takes_an_io_managers_per_partition_metadata_on_its_one_materialization_per_partition():
+    days = DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @asset(partitions_def=days, backfill_policy=BackfillPolicy.single_run(), io_manager_key="per_day")
+    def orders() -> int:
+        return 0
+
+    tags = {"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-03"}
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize([orders], resources={"per_day": _PerDayIOManager()}, instance=instance, tags=tags)
+    recorded = [(m.partition, m.metadata["rows"].value) for m in result.asset_materializations_for_node("orders")]
+    assert recorded == [("2024-01-01", 1), ("2024-01-02", 2), ("2024-01-03", 3)], (
+        f"dagster {version('dagster')} no longer lets an IO manager put metadata on one partition's materialization "
+        f"(got {recorded}); adapt lakehouse_assets/internals/dagster.py:add_partition_metadata, or range runs "
+        "show the range's totals as every day's numbers again."
+    )
+    assert add_partition_metadata(build_output_context(), {"2024-01-01": {"rows": 1}}) is False
+
+
+def test_run_worker_health_is_what_the_monitoring_daemon_reads():
+    # dagster/_daemon/monitoring/run_monitoring.py fails a run whose health status is not RUNNING/SUCCESS.
+    assert (run_worker_health(True, "alive").status.value, run_worker_health(False, "gone").status.value) == (
+        "RUNNING",
+        "FAILED",
+    ), f"adapt lakehouse_assets/internals/dagster.py:run_worker_health to dagster {version('dagster')}"
+    assert str(run_worker_health(False, "gone")) == "FAILED: 'gone'"
+
+
 def test_latest_snapshot_gives_the_version_and_partition_columns(spark, partitioned):
     with pinned("latest_snapshot"):
         snapshot = latest_snapshot(spark, partitioned)
@@ -208,11 +252,20 @@ def test_latest_commit_agrees_with_the_public_api(spark, request, table):
 
     commit, size = latest_commit(spark, uri)
 
+    added = commit.pop("added")
     assert commit == {
         "version": public["version"],
         "operation": public["operation"],
         "operationMetrics": public["operationMetrics"],
     }
+    # The commit's one file, as the add action in its log names it: what range runs split per day.
+    assert [(a["partitionValues"], json.loads(a["stats"])["numRecords"]) for a in added] == [
+        ({"day": "2024-01-02"}, 3) if table == "partitioned" else ({}, 1)
+    ]
+    if table == "partitioned":
+        assert written_per_partition({**commit, "added": added}, "day") == {
+            "2024-01-02": PartitionWrite(3, 1, added[0]["size"])
+        }
     assert (commit["version"], commit["operation"], commit["operationMetrics"]["numFiles"]) == (1, "WRITE", "1")
     assert size == {
         "numFiles": detail["numFiles"],

@@ -73,17 +73,26 @@ def test_schema_drift_flows_into_bronze_and_reaches_silver_only_when_declared(
         assert set(check_results(result, failed=True)) == set(warned)
     # Pipeline metrics of the last run (days 4-5: T4, T5, and T6 which is quarantined).
     silver_metadata = {
-        m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("silver_layer")
+        (m.asset_key.to_user_string(), m.partition): m.metadata
+        for m in result.asset_materializations_for_node("silver_layer")
     }
-    transactions = silver_metadata["silver/transactions"]
+    # Day 5's materialization has day 5's numbers (T5 and the quarantined T6), the range's are under run_.
+    transactions = silver_metadata[("silver/transactions", "2024-01-05")]
     assert (
         transactions["rows_in"].value,
         transactions["rows_quarantined"].value,
         transactions["rows_written"].value,
-    ) == (3, 1, 2)
-    assert transactions["quarantine_rate"].value == 0.3333 and transactions["compute_and_write_seconds"].value > 0
+        transactions["quarantine_rate"].value,
+    ) == (2, 1, 1, 0.5)
     assert (
-        silver_metadata["silver/quarantine"]["bronze_rows_in"].value == 7
+        transactions["run_rows_in"].value,
+        transactions["run_rows_quarantined"].value,
+        transactions["run_rows_written"].value,
+        transactions["run_quarantine_rate"].value,
+    ) == (3, 1, 2, 0.3333)
+    assert transactions["run_compute_and_write_seconds"].value > 0
+    assert (
+        silver_metadata[("silver/quarantine", "2024-01-05")]["run_bronze_rows_in"].value == 7
     )  # 3 transactions + 2 customers + 2 products
     # A dropped contract column: contract_columns_present warns, naming the column, without
     # blocking; the day's record flows and silver quarantines it for the missing value (T3 is all

@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse_assets.checks.partitioned import partitioned_check
+from lakehouse_assets.checks.references import missing_references
 from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.orchestration.partitions import Calendars
 from lakehouse_assets.resources.reader import DeltaTableReader
@@ -147,17 +148,22 @@ def build_fact_keys_check(dimension: AssetKey, key: str) -> AssetChecksDefinitio
         name="fact_keys_resolve",
         blocking=True,
         additional_deps=[SILVER_TRANSACTIONS],
-        description=f"Every {key} of silver/transactions has a row in {dimension.to_user_string()}.",
+        description=f"Every {key} of silver/transactions has a row in {dimension.to_user_string()}, or is "
+        "flagged inferred in silver (landed in bronze, no valid version yet: reported as Unknown).",
     )
     def fact_keys_resolve(table: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
         transactions = delta_tables.read(SILVER_TRANSACTIONS)
         if transactions is None:
             return AssetCheckResult(passed=True, metadata={f"dangling_{key}s": 0, "note": "no silver transactions yet"})
-        dangling = transactions.select(key).distinct().join(table.select(key), key, "left_anti")
-        examples = sorted(row[key] for row in dangling.limit(20).collect())
-        count = dangling.count() if examples else 0
+        found = missing_references(transactions, table, key)
         return AssetCheckResult(
-            passed=count == 0, metadata={f"dangling_{key}s": count, "examples": MetadataValue.json(examples)}
+            passed=found.dangling == 0,
+            metadata={
+                f"dangling_{key}s": found.dangling,
+                "examples": MetadataValue.json(found.examples),
+                f"inferred_{key}s": found.inferred,
+                f"transactions_with_inferred_{key}": found.inferred_transactions,
+            },
         )
 
     return fact_keys_resolve

@@ -5,7 +5,9 @@ evaluation without a partition: the per-partition check status then showed each 
 skipped. Checks declared here keep that range evaluation and add one evaluation per partition key,
 so each day shows passed or failed with numbers. A check that computes per-day numbers anyway passes
 `per_partition` to cut its range result down to one day; any other check records its range verdict
-and numbers on every day, saying in `evaluated_over` which days the numbers cover.
+and numbers on every day, saying in `evaluated_over` which days the numbers cover, with each number
+under `run_<label>`: a plot of `<label>` over a day's evaluations then holds that day's numbers only,
+never a range's total between them.
 """
 
 import functools
@@ -19,6 +21,9 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterInstance,
+    FloatMetadataValue,
+    IntMetadataValue,
+    MetadataValue,
     PartitionsDefinition,
     asset_check,
 )
@@ -67,7 +72,7 @@ def partition_evaluations(
             asset_key=spec.asset_key,
             check_name=spec.name,
             passed=verdict.passed,
-            metadata={**verdict.metadata, EVALUATED_OVER: key if own else span},
+            metadata={**(own.metadata if own else _run_numbers(result.metadata)), EVALUATED_OVER: key if own else span},
             target_materialization_data=latest_materialization(context.instance, spec.asset_key, key),
             severity=verdict.severity,
             description=verdict.description,
@@ -75,6 +80,14 @@ def partition_evaluations(
             blocking=spec.blocking,
             partition=key,
         )
+
+
+def _run_numbers(metadata: dict[str, MetadataValue]) -> dict[str, MetadataValue]:
+    """A range's metadata for one of its days: numbers renamed run_<label>, everything else as it is."""
+    return {
+        f"run_{label}" if isinstance(value, (IntMetadataValue, FloatMetadataValue)) else label: value
+        for label, value in metadata.items()
+    }
 
 
 def latest_materialization(

@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SILVER_KEYS
 from lakehouse_assets.checks.partitioned import partitioned_check
+from lakehouse_assets.checks.references import missing_references
 from lakehouse_assets.checks.schemas import schema_failures, silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.resources.reader import DeltaTableReader
@@ -199,7 +200,8 @@ def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetCheck
         blocking=True,
         partitions_def=daily,
         description="Every customer_id and product_id of the partition's transactions exists in silver "
-        "customers and products.",
+        "customers and products, or is flagged inferred (customer_inferred / product_inferred: landed in bronze "
+        "but with no valid version yet); metadata counts both.",
         # The whole dimensions, read through the reader: a transaction may name a customer or product that
         # landed on another day, and a check's inputs always get the checked partitions (Dagster applies no
         # partition mapping to them). The graph already draws customers and products -> transactions; no
@@ -208,15 +210,12 @@ def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetCheck
     def references_resolve(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
         metadata, failed = {}, 0
         for column, dimension in (("customer_id", CUSTOMERS), ("product_id", PRODUCTS)):
-            reference = delta_tables.read(SILVER_KEYS[dimension])
-            dangling = silver.select(column).distinct()
-            if reference is not None:
-                dangling = dangling.join(reference.select(column).distinct(), on=column, how="left_anti")
-            missing = sorted(row[column] for row in dangling.limit(20).collect())
-            count = dangling.count() if missing else 0
-            failed += count
-            metadata[f"dangling_{column}s"] = count
-            metadata[f"examples_{column}"] = MetadataValue.json(missing)
+            found = missing_references(silver, delta_tables.read(SILVER_KEYS[dimension]), column)
+            failed += found.dangling
+            metadata[f"dangling_{column}s"] = found.dangling
+            metadata[f"examples_{column}"] = MetadataValue.json(found.examples)
+            metadata[f"inferred_{column}s"] = found.inferred
+            metadata[f"transactions_with_inferred_{column}"] = found.inferred_transactions
         return AssetCheckResult(passed=failed == 0, metadata=metadata)
 
     return references_resolve

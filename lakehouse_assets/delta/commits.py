@@ -9,6 +9,7 @@ fail, or a file is missing (checksums turned off, or an older Delta), the public
 """
 
 import json
+from typing import NamedTuple
 
 from delta.tables import DeltaTable
 from py4j.protocol import Py4JError
@@ -25,8 +26,9 @@ from lakehouse_assets.internals.delta import (
 
 
 def latest_commit(spark: SparkSession, uri: str) -> tuple[dict, dict]:
-    """The table's latest commit (version, operation, operationMetrics) and its snapshot's numFiles,
-    sizeInBytes, partitionColumns and partitionCount."""
+    """The table's latest commit (version, operation, operationMetrics, and the add actions of the files
+    it wrote as `added`, None when its log could not be read) and its snapshot's numFiles, sizeInBytes,
+    partitionColumns and partitionCount."""
     try:
         snapshot = latest_snapshot(spark, uri)
         log = f"{uri.rstrip('/')}/_delta_log/{snapshot.version:020d}"
@@ -40,13 +42,14 @@ def latest_commit(spark: SparkSession, uri: str) -> tuple[dict, dict]:
         info, checksum, snapshot = None, None, None
     if info is None:
         row = DeltaTable.forPath(spark, uri).history(1).select("version", "operation", "operationMetrics").first()
-        commit = {"version": int(row["version"]), "operation": row["operation"]}
+        commit = {"version": int(row["version"]), "operation": row["operation"], "added": None}
         commit["operationMetrics"] = row["operationMetrics"]
     else:
         commit = {
             "version": snapshot.version,
             "operation": info.get("operation"),
             "operationMetrics": info.get("operationMetrics"),
+            "added": [action["add"] for action in actions if "add" in action],
         }
     if checksum and checksum.get("allFiles") is not None:
         values = {json.dumps(entry.get("partitionValues") or {}, sort_keys=True) for entry in checksum["allFiles"]}
@@ -57,6 +60,34 @@ def latest_commit(spark: SparkSession, uri: str) -> tuple[dict, dict]:
             "partitionCount": len(values) if snapshot.partition_columns else 1,
         }
     return commit, table_detail(spark, uri, snapshot)
+
+
+class PartitionWrite(NamedTuple):
+    """What one commit wrote into one partition value."""
+
+    rows: int
+    files: int
+    bytes: int
+
+
+def written_per_partition(commit: dict, column: str) -> dict[str | None, PartitionWrite] | None:
+    """Rows, files and bytes the commit added per value of partition column `column`, from its add
+    actions' partitionValues and numRecords statistics (no Spark job); None when the log was not read
+    or a file has no row count (statistics turned off)."""
+    added = commit.get("added")
+    if added is None:
+        return None
+    written: dict[str | None, PartitionWrite] = {}
+    for add in added:
+        stats = json.loads(add.get("stats") or "{}")
+        if "numRecords" not in stats or column not in (add.get("partitionValues") or {}):
+            return None
+        value = add["partitionValues"][column]
+        before = written.get(value, PartitionWrite(0, 0, 0))
+        written[value] = PartitionWrite(
+            before.rows + int(stats["numRecords"]), before.files + 1, before.bytes + int(add.get("size", 0))
+        )
+    return written
 
 
 def table_detail(spark: SparkSession, uri: str, snapshot: Snapshot | None = None) -> dict:

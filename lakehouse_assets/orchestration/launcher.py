@@ -14,10 +14,9 @@ import os
 import time
 from pathlib import Path
 
-from dagster import DagsterRun
-from dagster._core.events import DagsterEventType
-from dagster._core.launcher import DefaultRunLauncher
-from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus
+from dagster import DagsterEventType, DagsterRun, DefaultRunLauncher
+
+from lakehouse_assets.internals.dagster import run_worker_health
 
 # How much later than its "Started process" event a process may have started and still be that run's
 # worker: the event is written right after the fork. A process that started later reuses the PID.
@@ -31,20 +30,20 @@ class LocalRunLauncher(DefaultRunLauncher):
     def supports_check_run_worker_health(self) -> bool:
         return True
 
-    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+    def check_run_worker_health(self, run: DagsterRun):
         started = _worker_started(self._instance, run.run_id)
         if started is None:
             # Not reported yet: the start timeout of run monitoring covers a run that never starts.
-            return CheckRunHealthResult(WorkerStatus.RUNNING, "the run worker has not reported its process yet")
+            return run_worker_health(True, "the run worker has not reported its process yet")
         pid, reported_at = started
         started_at = _process_started_at(pid)
         if started_at is None or started_at > reported_at + _START_SLACK_SECONDS:
-            return CheckRunHealthResult(
-                WorkerStatus.FAILED,
+            return run_worker_health(
+                False,
                 f"run worker process {pid} on this machine is gone (its code server or the machine stopped "
                 "while the run was in progress); re-launch the run",
             )
-        return CheckRunHealthResult(WorkerStatus.RUNNING, f"run worker process {pid} is alive")
+        return run_worker_health(True, f"run worker process {pid} is alive")
 
 
 def _worker_started(instance, run_id: str) -> tuple[int, float] | None:

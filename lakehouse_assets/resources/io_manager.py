@@ -33,7 +33,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from lakehouse_assets.delta.commits import latest_commit
+from lakehouse_assets.delta.commits import latest_commit, written_per_partition
+from lakehouse_assets.dictionary import column_description
+from lakehouse_assets.internals.dagster import add_partition_metadata
 from lakehouse_assets.resources.completeness import require_complete
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.resources.write_conflicts import (
@@ -236,12 +238,15 @@ class DeltaIOManager(ConfigurableIOManager):
         ]
         # The DataFrame is lazy: this is the asset's Spark work plus the Delta commit (and any retries).
         compute_and_write_seconds = round(time.monotonic() - started, 2)
-        metadata = self._write_metadata(spark, uri, obj.schema, table_slice_, added)
+        commit, detail = latest_commit(spark, uri)
+        metadata = self._write_metadata(commit, detail, uri, obj.schema, table_slice_, added)
         metadata["compute_and_write_seconds"] = compute_and_write_seconds
         if attempt > 1:
             metadata["write_attempts"] = attempt
         if changes.widened:
             metadata["widened_columns"] = ", ".join(changes.widened)
+        if table_slice_ is not None and len(context.asset_partition_keys) > 1:
+            metadata = _split_by_partition(context, spark, uri, commit, table_slice_, metadata)
         context.add_output_metadata(metadata)
 
     def _write_once(
@@ -308,13 +313,13 @@ class DeltaIOManager(ConfigurableIOManager):
 
     def _write_metadata(
         self,
-        spark: SparkSession,
+        commit: dict,
+        detail: dict,
         uri: str,
         schema: StructType,
         table_slice_: TableSlice | None,
         added_columns: list[str],
     ) -> dict:
-        commit, detail = latest_commit(spark, uri)
         metrics = commit["operationMetrics"] or {}
         rows_written = int(metrics.get("numOutputRows", 0))
         metadata = {
@@ -331,7 +336,15 @@ class DeltaIOManager(ConfigurableIOManager):
             "files_written": int(metrics.get("numFiles", 0)),
             "bytes_written": int(metrics.get("numOutputBytes", 0)),
             "dagster/column_schema": TableSchema(
-                columns=[TableColumn(f.name, f.dataType.simpleString()) for f in schema.fields]
+                columns=[
+                    TableColumn(
+                        f.name,
+                        f.dataType.simpleString(),
+                        # The data dictionary is keyed by catalogue path: the URI below the root (location_of).
+                        description=column_description(uri.removeprefix(location_of(self.root, []) + "/"), f.name),
+                    )
+                    for f in schema.fields
+                ]
             ),
         }
         if table_slice_ is not None:
@@ -420,6 +433,73 @@ class DeltaIOManager(ConfigurableIOManager):
                 f"for {_describe_keys(still_missing)} first, e.g. dagster asset materialize -m "
                 f"lakehouse_assets --select '{upstream.to_user_string()}' --partition {still_missing[0]}"
             )
+
+
+# A range run's numbers that add up over its partitions: each partition's materialization gets its
+# own share under the name, and the run's total moves to run_<name>, so that a plot of one name
+# over a partition's materializations never mixes a range's total with single days.
+_ADDITIVE = ("rows_written", "files_written", "bytes_written")
+_RUN_ONLY = ("compute_and_write_seconds",)
+
+
+def _split_by_partition(
+    context: OutputContext, spark: SparkSession, uri: str, commit: dict, table_slice_: TableSlice, metadata: dict
+) -> dict:
+    """A range run's output metadata, with each partition's own numbers put on its materialization."""
+    counted, written = _written_per_key(spark, uri, commit, table_slice_, context.asset_partitions_def)
+    own = {}
+    for key in context.asset_partition_keys:
+        numbers = {name: written.get(key, {}).get(name, 0) for name in counted}
+        own[key] = {**numbers, "dagster/partition_row_count": numbers["rows_written"]}
+    if not add_partition_metadata(context, own):
+        return metadata
+    run = {k: v for k, v in metadata.items() if k != "dagster/partition_row_count"}
+    for name in (*_ADDITIVE, *_RUN_ONLY):
+        if name in run:
+            run[f"run_{name}"] = run.pop(name)
+    return run
+
+
+def _written_per_key(
+    spark: SparkSession, uri: str, commit: dict, table_slice_: TableSlice, partitions_def: PartitionsDefinition
+) -> tuple[tuple[str, ...], dict[str, dict[str, int]]]:
+    """The numbers known per partition, and each partition key's (absent: nothing written there).
+
+    From the commit's add actions when their statistics count rows (no Spark job): rows, files and
+    bytes written. Otherwise the slice as of the commit is counted per partition value (one job): rows.
+    """
+    from_log = written_per_partition(commit, table_slice_.column)
+    if from_log is not None:
+        counted = _ADDITIVE
+        by_value = {value: dict(zip(_ADDITIVE, written, strict=True)) for value, written in from_log.items()}
+    else:
+        counted = ("rows_written",)
+        rows = (
+            spark.read.format("delta")
+            .option("versionAsOf", commit["version"])
+            .load(uri)
+            .where(table_slice_.predicate)
+            .groupBy(table_slice_.column)
+            .count()
+            .collect()
+        )
+        by_value = {row[0]: {"rows_written": int(row["count"])} for row in rows}
+    per_key: dict[str, dict[str, int]] = {}
+    for value, numbers in by_value.items():
+        if value is None:
+            continue
+        key = _partition_key_of(value, partitions_def)
+        per_key[key] = {name: per_key.get(key, {}).get(name, 0) + n for name, n in numbers.items()}
+    return counted, per_key
+
+
+def _partition_key_of(value: str | date | datetime, partitions_def: PartitionsDefinition) -> str:
+    """The partition key a partition column's value (as Delta's log spells it, or as Spark reads it) falls in."""
+    if not isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        return str(value)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    zone = ZoneInfo(partitions_def.timezone)
+    return partitions_def.get_partition_key_for_timestamp(_as_datetime(moment, zone).timestamp())
 
 
 def _describe_keys(keys: Sequence[str]) -> str:

@@ -5,7 +5,8 @@ shows the edge and the IO manager loads the slice. Two reads cannot be inputs: s
 own earlier partitions (deduplication against history; an input would be a cycle), and silver's
 transactions checking references against the customers and products written earlier in the same
 step (outputs of the step, in the graph through `internal_asset_deps`). A check reading its own
-asset whole (key uniqueness across every partition) is the third.
+asset whole (key uniqueness across every partition) is the third. The fourth: silver reading the
+whole bronze customers and products (ids seen on any day), whose day slices are already its inputs.
 """
 
 from dagster import AssetKey, ConfigurableResource

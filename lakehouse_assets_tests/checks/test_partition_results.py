@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import (
     AssetCheckKey,
     AssetKey,
+    AssetRecordsFilter,
     AssetSelection,
     DagsterEventType,
     DagsterInstance,
@@ -101,6 +102,34 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
         selection=AssetSelection.all() - WEEKLY - MONTHLY,
     )
 
+    # Each day's one materialization carries that day's numbers, the range's are under run_<name>.
+    days_in_silver = {
+        day.isoformat(): count
+        for day, count in spark.read.format("delta")
+        .load(f"{table_root}/silver/transactions")
+        .groupBy("_ingest_date")
+        .count()
+        .collect()
+    }
+    assert days_in_silver == dict.fromkeys(DAYS, 2)
+    per_day = {"rows_in": 2, "rows_written": 2, "dagster/partition_row_count": 2, "run_rows_in": 6}
+    for key, numbers in {
+        "silver/transactions": dict.fromkeys(DAYS, per_day),
+        # Customers and products landed on the first day only; nothing was rejected.
+        "silver/quarantine": {
+            day: {"bronze_rows_in": n, "run_bronze_rows_in": 9, "dagster/partition_row_count": 0}
+            for day, n in zip(DAYS, (5, 2, 2), strict=True)
+        },
+    }.items():
+        asset_key = AssetKey.from_user_string(key)
+        for day, expected_numbers in numbers.items():
+            (latest,) = instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=asset_key, asset_partitions=[day]), limit=1
+            ).records
+            metadata = latest.asset_materialization.metadata
+            assert {name: metadata[name].value for name in expected_numbers} == expected_numbers, (key, day)
+            assert latest.run_id == result.run_id
+
     checks = daily_job_checks()
     assert sum(checks.values()) == 26 and len(checks) == 30  # 4 gold dimension checks are unpartitioned
     assert stored_evaluations(instance, result.run_id) == expected(checks, DAYS)
@@ -131,13 +160,15 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
         "evaluated_over": DAYS[1],
         "silver_by_day": {DAYS[1]: {"orders": "2", "units": "4", "gross_revenue": "400.00"}},
     }
-    # A check with range totals only records the range's verdict and numbers on each day, saying so.
+    # A check with range totals only records the range's verdict and numbers on each day, saying so, and
+    # under run_<label>: a plot of records_landed over the day's evaluations never shows the range's 6.
     row_count = evaluation(instance, result.run_id, ROW_COUNT, DAYS[0])
     assert (
         row_count.passed,
-        row_count.metadata["records_landed"].value,
+        row_count.metadata["run_records_landed"].value,
+        "records_landed" in row_count.metadata,
         row_count.metadata["evaluated_over"].value,
-    ) == (True, 6, SPAN)
+    ) == (True, 6, False, SPAN)
     assert "evaluated_over" not in evaluation(instance, result.run_id, ROW_COUNT, None).metadata
 
     # Day 2 loses a silver row: only day 2 fails, and the blocking check fails the step.

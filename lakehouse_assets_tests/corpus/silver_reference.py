@@ -147,7 +147,16 @@ def _allowed(column: str, value: str | None, domain) -> list[str]:
     return [] if value in domain else [f"{column}_allowed"]
 
 
+def seen_ids(source: str, records: list[dict]) -> set[str]:
+    """The ids that parsed records of a dimension name, valid or not: a transaction naming one is kept
+    (an inferred member, flagged by a warn rule), only an id no record names fails customer_known /
+    product_known. A corrupt record's columns are bronze's guess, so they name nothing."""
+    ids = {business_key(source, r) for r in records if r.get(CORRUPT_RECORD_COLUMN) is None}
+    return ids - {None}
+
+
 def transaction_failures(r: dict, ingest_day: date, customers: set[str], products: set[str]) -> list[str]:
+    """`customers` and `products`: the ids `seen_ids` finds in every day's records of those sources."""
     failed = _id_rules("transaction_id", r["transaction_id"])
     failed += _id_rules("customer_id", r["customer_id"]) + _id_rules("product_id", r["product_id"])
     quantity = parse_integer(r["quantity"])

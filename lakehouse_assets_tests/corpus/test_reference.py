@@ -124,20 +124,23 @@ def test_landed_records_of_files_not_loaded(landing):
             assert file.landed_records == 0 and file.path(root, day).stat().st_size == 0
 
 
-def _known(root, day, files, source) -> set[str]:
-    known = set()
-    for file in files:
-        if file.source == source and file.outcome == "loaded":
-            for record in records_of(root, day, file):
-                if not silver_reference.failures(source, record, date.fromisoformat(day)):
-                    known.add(silver_reference.business_key(source, record))
-    return known
+def _seen(landing, source: str) -> set[str]:
+    """The ids customer_known / product_known accept: named by a parsed record of `source` on any day."""
+    return silver_reference.seen_ids(
+        source,
+        [
+            record
+            for root, day, file in entries(landing)
+            if file.source == source and file.outcome == "loaded"
+            for record in records_of(root, day, file)
+        ],
+    )
 
 
 def test_silver_predictions_follow_the_rules(landing):
     root, days = landing
+    customers, products = _seen(landing, "customers"), _seen(landing, "products")
     for day, files in days.items():
-        customers, products = _known(root, day, files, "customers"), _known(root, day, files, "products")
         seen: set[tuple[str, str]] = set()
         for file in [f for f in files if f.outcome == "loaded"]:
             silver, duplicates, quarantined = 0, 0, Counter()

@@ -6,6 +6,7 @@ import pytest
 from dagster import (
     AssetIn,
     AssetKey,
+    AssetRecordsFilter,
     BackfillPolicy,
     Config,
     DailyPartitionsDefinition,
@@ -29,6 +30,7 @@ class EventsConfig(Config):
     value_as_text: bool = False
     value_as_int: bool = False
     with_extra_column: bool = False
+    uneven_days: bool = False  # day d of the month gets d rows instead of three
 
 
 @asset(
@@ -42,7 +44,7 @@ def events(context, config: EventsConfig, spark: SparkResource) -> DataFrame:
     rows = [
         (date.fromisoformat(key), n, int(key[-2:]) * 100 + n * config.version)
         for key in context.partition_keys
-        for n in range(3)
+        for n in range(int(key[-2:]) if config.uneven_days else 3)
     ]
     df = spark.get_session().createDataFrame(rows, "day date, n int, value long")
     if config.value_as_text:
@@ -145,7 +147,7 @@ def test_a_range_run_writes_every_partition_of_the_window(spark, resources, inst
     assert _rows(table.where("day = '2024-01-02'").select("value")) == [(200,), (201,), (202,)]
     materialization = result.asset_materializations_for_node("test__events")
     metadata = materialization[0].metadata
-    assert metadata["rows_written"].value == 9
+    assert (metadata["rows_written"].value, metadata["run_rows_written"].value) == (3, 9)
     assert metadata["replaced_slice"].value == "`day` >= DATE'2024-01-01' AND `day` < DATE'2024-01-04'"
     assert metadata["delta_version"].value == 2  # create, day 2, the range
     assert metadata["num_files"].value >= 3
@@ -296,5 +298,49 @@ def test_table_health_metadata_equals_delta_detail_and_history(spark, resources,
     assert metadata["partition_count"].value == 3
     assert metadata["delta_version"].value == commit["version"] == 2
     assert metadata["delta_operation"].value == commit["operation"] == "WRITE"
-    assert metadata["rows_written"].value == int(commit["operationMetrics"]["numOutputRows"]) == 9
-    assert metadata["files_written"].value == int(commit["operationMetrics"]["numFiles"])
+    assert metadata["run_rows_written"].value == int(commit["operationMetrics"]["numOutputRows"]) == 9
+    assert metadata["run_files_written"].value == int(commit["operationMetrics"]["numFiles"])
+
+
+@pytest.mark.parametrize("statistics", ["true", "false"])
+def test_a_range_run_gives_each_day_its_own_numbers_on_one_materialization(
+    spark, resources, instance, table_root, statistics
+):
+    """Counted from the commit's file statistics (on) or by a Spark job over the slice (off): the same rows."""
+    key = "spark.databricks.delta.stats.collect"
+    before = spark.conf.get(key, "true")
+    spark.conf.set(key, statistics)
+    try:
+        result = _run(resources, instance, events, start="2024-01-01", end="2024-01-03", config={"uneven_days": True})
+    finally:
+        spark.conf.set(key, before)
+
+    days = ("2024-01-01", "2024-01-02", "2024-01-03")
+    rows_by_day = {day.isoformat(): count for day, count in _rows(_table(spark, table_root).groupBy("day").count())}
+    assert rows_by_day == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 3}
+    asset_key = AssetKey(["test", "events"])
+    in_run = [
+        record.partition_key
+        for record in instance.fetch_materializations(asset_key, limit=100).records
+        if record.run_id == result.run_id
+    ]
+    assert sorted(in_run) == list(days)  # one materialization per day, not one per day per write
+    files_by_day = _files_by_day(spark, table_root)
+    for day in days:
+        (latest,) = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=[day]), limit=1
+        ).records
+        metadata = latest.asset_materialization.metadata
+        assert latest.run_id == result.run_id
+        assert metadata["dagster/partition_row_count"].value == metadata["rows_written"].value == rows_by_day[day]
+        assert (metadata["run_rows_written"].value, "compute_and_write_seconds" in metadata) == (6, False)
+        assert metadata["run_compute_and_write_seconds"].value > 0
+        if statistics == "true":
+            assert metadata["files_written"].value == len(set(files_by_day[date.fromisoformat(day)]))
+        else:
+            assert "files_written" not in metadata and "bytes_written" not in metadata
+    # A one-day run's metadata keeps its names: the day's numbers are the run's.
+    single = _run(resources, instance, events, partition="2024-01-02")
+    (one_day,) = single.asset_materializations_for_node("test__events")
+    assert (one_day.metadata["rows_written"].value, one_day.metadata["dagster/partition_row_count"].value) == (3, 3)
+    assert "run_rows_written" not in one_day.metadata

@@ -6,6 +6,8 @@ against the customers and products of the same run, and each bronze slice is par
 evaluated once (persisted) instead of once per table written.
 """
 
+from collections.abc import Callable, Mapping, Sequence
+
 from dagster import (
     AssetExecutionContext,
     AssetIn,
@@ -29,8 +31,15 @@ from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.rules import RULES
 from lakehouse_assets.tables import LAYER_TABLE_PROPERTIES
 from lakehouse_assets.transforms.silver import dedupe, parsing, pipeline, quality, standardize, typed
-from lakehouse_assets.transforms.silver.pipeline import EVALUATED_STORAGE, SPECS, evaluate_source, raise_on_fatal, split
-from lakehouse_assets.transforms.silver.quality import intake_counts
+from lakehouse_assets.transforms.silver.pipeline import (
+    EVALUATED_STORAGE,
+    SPECS,
+    evaluate_source,
+    raise_on_fatal,
+    seen_ids,
+    split,
+)
+from lakehouse_assets.transforms.silver.quality import intake_counts_by_day
 
 SILVER_KEYS: dict[str, AssetKey] = {source: AssetKey([SILVER, source]) for source in SOURCES}
 QUARANTINE_KEY = AssetKey([SILVER, "quarantine"])
@@ -44,6 +53,34 @@ GRAINS = {
     CUSTOMERS: "Cleaned customers, one row per customer version (customer_id, updated_at).",
     PRODUCTS: "Cleaned products, one row per product version (product_id, updated_at).",
 }
+
+
+def _intake_metadata(rows_in: int, rejected: int) -> dict:
+    return {
+        "rows_in": rows_in,
+        "rows_quarantined": rejected,
+        "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
+    }
+
+
+def _per_day_metadata(
+    context: AssetExecutionContext,
+    key: AssetKey,
+    by_day: Mapping[str, Sequence[int]],
+    describe: Callable[..., dict],
+    width: int,
+) -> dict:
+    """The output's metadata, `describe(*counts)`: the day's for a one-day run; for a range, each day's
+    on that day's materialization and the range's under run_<name>, so that a plot of a name over a
+    day's materializations never shows a range's total."""
+    days = context.partition_keys
+    counts = {day: tuple(by_day.get(day, (0,) * width)) for day in days}
+    if len(days) == 1:
+        return describe(*counts[days[0]])
+    for day in days:
+        context.add_asset_metadata(describe(*counts[day]), asset_key=key, partition_key=day)
+    totals = [sum(column) for column in zip(*counts.values(), strict=True)]
+    return {f"run_{name}": value for name, value in describe(*totals).items()}
 
 
 def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
@@ -81,7 +118,7 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
         internal_asset_deps={
             CUSTOMERS: {BRONZE_KEYS[CUSTOMERS]},
             PRODUCTS: {BRONZE_KEYS[PRODUCTS]},
-            TRANSACTIONS: {BRONZE_KEYS[TRANSACTIONS], SILVER_KEYS[CUSTOMERS], SILVER_KEYS[PRODUCTS]},
+            TRANSACTIONS: {*BRONZE_KEYS.values(), SILVER_KEYS[CUSTOMERS], SILVER_KEYS[PRODUCTS]},
             "quarantine": set(BRONZE_KEYS.values()),
         },
         partitions_def=daily,
@@ -99,15 +136,19 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
         bronze = {TRANSACTIONS: bronze_transactions, CUSTOMERS: bronze_customers, PRODUCTS: bronze_products}
         persisted: list[DataFrame] = []
         quarantine: list[DataFrame] = []
-        rows_in_total = 0
+        rows_in_by_day: dict[str, int] = {}
         # Dimensions first: transactions are checked against the customers and products they name,
         # read back whole after this run's slice is written (later partitions count too).
         for source in (CUSTOMERS, PRODUCTS, TRANSACTIONS):
             references = {}
             if source == TRANSACTIONS:
+                # Whole bronze dimensions too: a transaction whose customer or product landed on any day,
+                # even only as a quarantined record, is kept as an inferred member instead of quarantined.
                 references = {
                     "customers": delta_tables.read(SILVER_KEYS[CUSTOMERS]),
                     "products": delta_tables.read(SILVER_KEYS[PRODUCTS]),
+                    "seen_customers": seen_ids(delta_tables.read(BRONZE_KEYS[CUSTOMERS]), "customer_id"),
+                    "seen_products": seen_ids(delta_tables.read(BRONZE_KEYS[PRODUCTS]), "product_id"),
                 }
             evaluated = evaluate_source(bronze[source], source, **references).persist(EVALUATED_STORAGE)
             persisted.append(evaluated)
@@ -120,23 +161,26 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
             )
             result = split(evaluated, source, earlier)
             quarantine.append(result.quarantine)
-            # Counted on the persisted frame (one memory scan for both), so the UI can plot rows in and
-            # the rule-quarantine rate per materialization next to the rows the IO manager wrote.
-            rows_in, rejected = intake_counts(evaluated, RULES[source])
-            rows_in_total += rows_in
+            # Counted on the persisted frame (one memory scan), so the UI can plot rows in and the
+            # rule-quarantine rate of each day's materialization next to the rows the IO manager wrote.
+            by_day = intake_counts_by_day(evaluated, RULES[source])
+            for day, (rows_in, _) in by_day.items():
+                rows_in_by_day[day] = rows_in_by_day.get(day, 0) + rows_in
             yield Output(
                 result.silver,
                 output_name=source,
-                metadata={
-                    "rows_in": rows_in,
-                    "rows_quarantined": rejected,
-                    "quarantine_rate": round(rejected / rows_in, 4) if rows_in else 0.0,
-                },
+                metadata=_per_day_metadata(context, SILVER_KEYS[source], by_day, _intake_metadata, width=2),
             )
         yield Output(
             quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]),
             output_name="quarantine",
-            metadata={"bronze_rows_in": rows_in_total},
+            metadata=_per_day_metadata(
+                context,
+                QUARANTINE_KEY,
+                {day: (rows_in,) for day, rows_in in rows_in_by_day.items()},
+                lambda rows_in: {"bronze_rows_in": rows_in},
+                width=1,
+            ),
         )
         for frame in persisted:
             frame.unpersist()

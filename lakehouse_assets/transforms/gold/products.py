@@ -12,8 +12,11 @@ def product_performance(transactions: DataFrame, dim_products: DataFrame, start:
     """One row per (transaction_date, product_id) with completed sales, for dates in [start, end).
 
     Units and revenue count completed transactions (refunded ones are returned goods); margin uses
-    the product's current unit cost. `transactions` must also hold the 6 days before `start`, which
-    the trailing 7-day revenue covers; rank and share are within the product's category that day.
+    the product's current unit cost. A product without a dimension row (inferred in silver: its
+    records were quarantined or land later) is reported under 'Unknown' with its units and revenue,
+    and a NULL margin: its cost is unknown, and 0 would overstate it. `transactions` must also hold
+    the 6 days before `start`, which the trailing 7-day revenue covers; rank and share are within the
+    product's category that day.
     """
     completed = transactions.where(F.col("status") == "completed")
     daily = completed.groupBy("transaction_date", "product_id").agg(

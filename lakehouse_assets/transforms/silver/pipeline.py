@@ -11,9 +11,10 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.contracts import CUSTOMERS, PRODUCTS, SILVER_DECLARED_COLUMNS, TRANSACTIONS
+from lakehouse_assets.contracts import CORRUPT_RECORD_COLUMN, CUSTOMERS, PRODUCTS, SILVER_DECLARED_COLUMNS, TRANSACTIONS
 from lakehouse_assets.rules import RULES, Rule
 from lakehouse_assets.transforms.silver.dedupe import DUPLICATE_REASON, deduplicate
+from lakehouse_assets.transforms.silver.parsing import normalize_id
 from lakehouse_assets.transforms.silver.quality import (
     DUPLICATE,
     QUARANTINED,
@@ -118,17 +119,44 @@ def silver_columns(source: str) -> list[str]:
     return [*SPECS[source].columns, *SILVER_DECLARED_COLUMNS[source], WARNINGS, *LINEAGE]
 
 
-def with_reference_flags(typed: DataFrame, customers: DataFrame | None, products: DataFrame | None) -> DataFrame:
-    """Adds `_customer_known` / `_product_known`: the id is in the silver dimension."""
-    for column, flag, reference in (
-        ("customer_id", "_customer_known", customers),
-        ("product_id", "_product_known", products),
+def seen_ids(bronze: DataFrame | None, column: str) -> DataFrame | None:
+    """The ids `column` of every parsed bronze record, valid or not, normalized as silver types them.
+
+    A record bronze could not parse is left out: whatever its columns hold is a guess."""
+    if bronze is None:
+        return None
+    return bronze.where(F.col(CORRUPT_RECORD_COLUMN).isNull()).select(normalize_id(column).alias(column))
+
+
+def with_reference_flags(
+    typed: DataFrame,
+    customers: DataFrame | None,
+    products: DataFrame | None,
+    seen_customers: DataFrame | None = None,
+    seen_products: DataFrame | None = None,
+) -> DataFrame:
+    """Adds `_customer_known` / `_product_known` (the id is in the silver dimension) and `_customer_seen` /
+    `_product_seen` (some bronze record of the dimension, of any day, valid or quarantined, names it)."""
+    for column, name, silver, seen in (
+        ("customer_id", "customer", customers, seen_customers),
+        ("product_id", "product", products, seen_products),
     ):
-        if reference is None:
-            typed = typed.withColumn(flag, F.lit(False))
+        known, landed = f"_{name}_known", f"_{name}_seen"
+        marked = [
+            frame.select(column, F.lit(in_silver).alias(known), F.lit(not in_silver).alias(landed))
+            for frame, in_silver in ((silver, True), (seen, False))
+            if frame is not None
+        ]
+        if not marked:
+            typed = typed.withColumns({known: F.lit(False), landed: F.lit(False)})
             continue
-        known = F.broadcast(reference.select(column).distinct().withColumn(flag, F.lit(True)))
-        typed = typed.join(known, on=column, how="left").withColumn(flag, F.coalesce(F.col(flag), F.lit(False)))
+        references = marked[0] if len(marked) == 1 else marked[0].unionByName(marked[1])
+        flags = F.broadcast(
+            references.where(F.col(column).isNotNull())
+            .groupBy(column)
+            .agg(F.max(known).alias(known), F.max(landed).alias(landed))
+        )
+        typed = typed.join(flags, on=column, how="left").fillna(False, subset=[known, landed])
     return typed
 
 
@@ -145,8 +173,11 @@ def evaluate_source(
     rules: Sequence[Rule] | None = None,
     customers: DataFrame | None = None,
     products: DataFrame | None = None,
+    seen_customers: DataFrame | None = None,
+    seen_products: DataFrame | None = None,
 ) -> DataFrame:
-    """Typed, standardized rows with their rule results.
+    """Typed, standardized rows with their rule results. Transactions are checked against the silver
+    `customers` and `products` and the ids `seen_customers` / `seen_products` in bronze (`seen_ids`).
 
     Persist the result (`EVALUATED_STORAGE`) before `split`: planning split's queries over the
     unpersisted plan takes tens of seconds (Catalyst's filter pruning over every rule), on a
@@ -154,7 +185,7 @@ def evaluate_source(
     """
     typed = SPECS[source].typer(bronze)
     if source == TRANSACTIONS:
-        typed = with_reference_flags(typed, customers, products)
+        typed = with_reference_flags(typed, customers, products, seen_customers, seen_products)
     return evaluate(typed, RULES[source] if rules is None else rules)
 
 

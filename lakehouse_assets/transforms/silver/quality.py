@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_assets.contracts import CORRUPT_RECORD_COLUMN, RESCUED_DATA_COLUMN
+from lakehouse_assets.contracts import CORRUPT_RECORD_COLUMN, INGEST_DATE_COLUMN, RESCUED_DATA_COLUMN
 from lakehouse_assets.rules import Rule
 
 FAILED_RULES = "_failed_rules"
@@ -69,6 +69,19 @@ def intake_counts(evaluated: DataFrame, rules: Sequence[Rule]) -> tuple[int, int
         F.count_if(F.size(quarantine_failures(rules)) > 0).alias("rejected"),
     ).first()
     return int(row["rows"]), int(row["rejected"] or 0)
+
+
+def intake_counts_by_day(evaluated: DataFrame, rules: Sequence[Rule]) -> dict[str, tuple[int, int]]:
+    """`intake_counts` per ingest day (ISO date), in one pass over `evaluated`."""
+    rows = (
+        evaluated.groupBy(INGEST_DATE_COLUMN)
+        .agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.count_if(F.size(quarantine_failures(rules)) > 0).alias("rejected"),
+        )
+        .collect()
+    )
+    return {row[INGEST_DATE_COLUMN].isoformat(): (int(row["rows"]), int(row["rejected"] or 0)) for row in rows}
 
 
 def fatal_failures(rules: Sequence[Rule]) -> Column:

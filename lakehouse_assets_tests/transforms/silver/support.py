@@ -192,13 +192,16 @@ def run_silver(
     *,
     customers: DataFrame | None = None,
     products: DataFrame | None = None,
+    seen_customers: DataFrame | None = None,
+    seen_products: DataFrame | None = None,
     earlier: DataFrame | None = None,
     rules: tuple[Rule, ...] | None = None,
 ) -> Outcome:
     """evaluate_source then split, the way the silver layer calls them (evaluated rows persisted)."""
     # Persisting also keeps planning cheap: without it, Catalyst's constraint propagation over the
     # rule expressions takes ~25 s per split query (PruneFilters), whatever the number of rows.
-    evaluated = evaluate_source(bronze_frame(spark, source, rows), source, rules, customers, products).persist()
+    bronze = bronze_frame(spark, source, rows)
+    evaluated = evaluate_source(bronze, source, rules, customers, products, seen_customers, seen_products).persist()
     try:
         return collect_outcome(rows, split(evaluated, source, earlier, rules))
     finally:

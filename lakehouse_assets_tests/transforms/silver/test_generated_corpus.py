@@ -6,6 +6,7 @@ manifest says how many records got each anomaly; every anomaly that must quarant
 has to show up, and every bronze record has to land in exactly one bucket.
 """
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -284,3 +285,26 @@ def test_repeated_records_are_deduplicated(runs, source):
     if source == TRANSACTIONS:
         kept_statuses = {row["status"] for row in run.silver if (row[key], row["_ingest_date"]) in set(pairs) - exact}
         assert "pending" not in kept_statuses
+
+
+def landed_record(values: dict) -> tuple[tuple[str, str], ...]:
+    """A bronze record's landed values as quarantine's raw_record holds them (JSON, NULLs left out)."""
+    return tuple(sorted((name, value) for name, value in values.items() if value is not None))
+
+
+def test_quarantine_key_is_none_and_each_row_is_a_landed_record(runs):
+    """What docs/data-dictionary.md states about silver/quarantine's key, on the generator's dirt."""
+    rows = [row for source in SOURCES for row in runs[source].quarantine]
+    documented_key = Counter((row["source"], row["business_key"]) for row in rows)
+    assert any(key is None for _, key in documented_key)
+    assert max(documented_key.values()) > 1
+    for source in SOURCES:
+        contract = (*CONTRACT_COLUMNS[source], "_corrupt_record", "_rescued_data")
+        landed = Counter(
+            (row["_source_file"], landed_record({name: row[name] for name in contract})) for row in runs[source].bronze
+        )
+        quarantined = Counter(
+            (row["_source_file"], landed_record(json.loads(row["raw_record"]))) for row in runs[source].quarantine
+        )
+        # (source, _source_file, raw_record) names a landed record, never more often than bronze holds it.
+        assert quarantined - landed == Counter()

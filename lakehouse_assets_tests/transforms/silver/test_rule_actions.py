@@ -8,7 +8,7 @@ from pyspark import StorageLevel
 from lakehouse_assets.contracts import TRANSACTIONS
 from lakehouse_assets.rules import RULES, Rule
 from lakehouse_assets.transforms.silver.pipeline import evaluate_source, raise_on_fatal, split
-from lakehouse_assets.transforms.silver.quality import FailRuleViolation, intake_counts
+from lakehouse_assets.transforms.silver.quality import FailRuleViolation, intake_counts, intake_counts_by_day
 from lakehouse_assets_tests.transforms.silver.support import (
     bronze_frame,
     bronze_row,
@@ -99,3 +99,4 @@ def test_warn_and_quarantine_rules_from_outside_the_catalogue(evaluated):
 def test_intake_counts_counts_rows_and_rule_rejects_in_one_pass(evaluated):
     # 'fail' and 'warn' rules reject nothing; the cash-online row and the malformed line are rejected.
     assert intake_counts(evaluated, RULES_WITH_EXTRAS) == (7, 2)
+    assert intake_counts_by_day(evaluated, RULES_WITH_EXTRAS) == {"2024-01-02": (7, 2)}  # all landed that day

@@ -20,7 +20,8 @@ def test_quarantine_reason_and_raw_record_are_exact(transactions_outcome: Outcom
         '"transaction_ts":"2024-01-02T10:00:00Z"}'
     )
     assert transactions_outcome.rejected("unknown_customer")["reason"] == (
-        "customer_known: customer_id is not a known customer (re-materialize once the customer has landed)"
+        "customer_known: customer_id is in no customer record of any day, valid or quarantined "
+        "(re-materialize once the customer has landed)"
     )
 
 
