@@ -5,6 +5,7 @@ The three sources differ only in their contract, so one factory builds them. A f
 be read is set aside in the ledger with its reason, and the run goes on with every other file.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from dagster import (
@@ -77,6 +78,31 @@ def _ledger_metadata(files: list[LandedFile]) -> dict:
     }
 
 
+def _table_metadata(files: list[LandedFile]) -> dict:
+    loaded = [file for file in files if file.outcome == LOADED]
+    return {
+        "landed_files": len(loaded),
+        "landed_bytes": sum(file.size for file in loaded),
+        "landed_formats": ", ".join(sorted({file.format for file in loaded})) or "none",
+        "records_landed": sum(file.records or 0 for file in loaded),
+        "files_rejected": sum(file.outcome == REJECTED for file in files),
+    }
+
+
+def _per_day_metadata(
+    context: AssetExecutionContext, key: AssetKey, files: list[LandedFile], describe: Callable[[list], dict]
+) -> dict:
+    """The output's metadata, `describe(files)`: a one-day run's as it is; for a range, each day's on that
+    day's materialization and the range's under run_<name>, so no day shows the range's totals as its own."""
+    days = context.partition_keys
+    if len(days) == 1:
+        return describe(files)
+    for day in days:
+        day_files = [file for file in files if file.day.isoformat() == day]
+        context.add_asset_metadata(describe(day_files), asset_key=key, partition_key=day)
+    return {f"run_{name}": value for name, value in describe(files).items()}
+
+
 def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefinition:
     table_key, ledger_key = bronze_keys(source)
 
@@ -110,22 +136,17 @@ def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefini
     )
     def bronze_source(context: AssetExecutionContext, spark: SparkResource, landing: LandingZone):
         files = plan_partition_files(context, spark, landing, source)
-        loaded = [file for file in files if file.outcome == LOADED]
         run_id, ingested_at = context.run.run_id, datetime.now(UTC).replace(tzinfo=None)
         session = spark.get_session()
         yield Output(
             read_drop(session, source, files, landing.byte_reader(), run_id=run_id, ingested_at=ingested_at),
             output_name="table",
-            metadata={
-                "landed_files": len(loaded),
-                "landed_bytes": sum(file.size for file in loaded),
-                "landed_formats": ", ".join(sorted({file.format for file in loaded})) or "none",
-                "records_landed": sum(file.records or 0 for file in loaded),
-                "files_rejected": sum(file.outcome == REJECTED for file in files),
-            },
+            metadata=_per_day_metadata(context, table_key, files, _table_metadata),
         )
         yield Output(
-            files_frame(session, files, run_id, ingested_at), output_name="files", metadata=_ledger_metadata(files)
+            files_frame(session, files, run_id, ingested_at),
+            output_name="files",
+            metadata=_per_day_metadata(context, ledger_key, files, _ledger_metadata),
         )
 
     return bronze_source

@@ -146,6 +146,20 @@ def test_a_range_run_ingests_every_day_into_its_own_slice(spark, resources, inst
     }
     assert counts == {date(2024, 1, 1): 7, date(2024, 1, 3): 7}
     assert check_results(result)[LANDED].metadata["records_landed"].value == 14
+    # Each day's materialization carries that day's numbers; the range's totals are run_*.
+    table_key, ledger_key = bronze_keys("transactions")
+    per_day = {
+        m.partition: (m.metadata["records_landed"].value, m.metadata["run_records_landed"].value)
+        for m in result.asset_materializations_for_node("bronze__transactions")
+        if m.asset_key == table_key
+    }
+    assert per_day == {"2024-01-01": (7, 14), "2024-01-02": (0, 14), "2024-01-03": (7, 14)}
+    ledger = {
+        m.partition: m.metadata["files_loaded"].value
+        for m in result.asset_materializations_for_node("bronze__transactions")
+        if m.asset_key == ledger_key
+    }
+    assert ledger["2024-01-02"] == 0 and ledger["2024-01-01"] == ledger["2024-01-03"] > 0
 
 
 def test_a_file_missing_a_contract_column_warns_without_blocking(resources, instance, landing_root):
