@@ -14,6 +14,7 @@ from dagster import AssetChecksDefinition, AssetsDefinition, DefaultSensorStatus
 
 from lakehouse_assets.assets.bronze import build_bronze_assets
 from lakehouse_assets.assets.gold import build_gold_assets
+from lakehouse_assets.assets.presentation import with_columns
 from lakehouse_assets.assets.silver import build_silver_layer
 from lakehouse_assets.checks import build_bronze_checks, build_gold_checks, build_silver_checks
 from lakehouse_assets.orchestration.jobs import jobs
@@ -48,9 +49,9 @@ def build_layers(settings: Settings) -> Layers:
     calendars = build_calendars(settings.start_date)
     return Layers(
         calendars=calendars,
-        bronze=build_bronze_assets(calendars.daily),
-        silver=build_silver_layer(calendars.daily),
-        gold=build_gold_assets(calendars, settings.late_arrival_days),
+        bronze=with_columns(build_bronze_assets(calendars.daily)),
+        silver=with_columns([build_silver_layer(calendars.daily)])[0],
+        gold=with_columns(build_gold_assets(calendars, settings.late_arrival_days)),
         bronze_checks=build_bronze_checks(calendars.daily),
         silver_checks=build_silver_checks(calendars.daily, settings.quarantine_rate_threshold),
         gold_checks=build_gold_checks(calendars),

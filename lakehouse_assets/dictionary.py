@@ -1,7 +1,8 @@
 """The data dictionary: every column of every table the lakehouse writes, described once.
 
-The IO manager attaches these descriptions to each materialization's column schema (the UI's Columns
-tables show them once a table has been materialized); `docs/data-dictionary.md` is rendered from
+Every table asset carries its columns from here as definition metadata (the UI's Columns table,
+before any run; assets/presentation.py `with_columns`), and the IO manager attaches the same
+descriptions to each materialization's column schema; `docs/data-dictionary.md` is rendered from
 here (`python -m lakehouse_assets.dictionary > docs/data-dictionary.md`). Gold measures are stated
 exactly as the transforms compute them. `lakehouse_assets_tests/test_dictionary.py` holds every table's
 columns, in order and with their types, equal to what the pipeline writes, so a column added without

@@ -3,7 +3,16 @@
 from pathlib import Path
 
 import pytest
-from dagster import AssetSelection, DagsterInstance, InputContext, IOManager, OutputContext, asset, materialize
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DagsterInstance,
+    InputContext,
+    IOManager,
+    OutputContext,
+    asset,
+    materialize,
+)
 from pyspark.sql import DataFrame
 
 from lakehouse_assets.constants import BRONZE, GOLD, SILVER
@@ -16,7 +25,7 @@ from lakehouse_assets.tables import PATHS
 from lakehouse_assets.transforms.bronze import union_all
 from lakehouse_assets.transforms.silver.pipeline import evaluate_source, split
 from lakehouse_assets_tests.conftest import TEST_SPARK
-from lakehouse_assets_tests.support import LAYERS
+from lakehouse_assets_tests.support import LAYERS, TEST_DEFS
 
 DOCS_PAGE = Path(__file__).parents[1] / "docs" / "data-dictionary.md"
 
@@ -109,3 +118,10 @@ def test_each_write_reports_its_columns_with_their_descriptions(written, spark_r
     metadata = result.asset_materializations_for_node("gold__dim_products")[0].metadata
     reported = [(c.name, c.type, c.description) for c in metadata["dagster/column_schema"].value.columns]
     assert reported == [tuple(column) for column in DICTIONARY[f"{GOLD}/dim_products"].columns]
+
+
+def test_every_table_asset_shows_its_described_columns_before_any_run():
+    graph = TEST_DEFS.resolve_asset_graph()
+    for path, doc in DICTIONARY.items():
+        schema = graph.get(AssetKey(path.split("/"))).metadata["dagster/column_schema"]
+        assert [(c.name, c.type, c.description) for c in schema.columns] == [tuple(c) for c in doc.columns], path

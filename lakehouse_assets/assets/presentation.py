@@ -1,4 +1,5 @@
-"""What the Dagster UI shows about every table asset beyond its key: owner, tags, kinds, code version.
+"""What the Dagster UI shows about every table asset beyond its key: owner, tags, kinds, code version,
+and its columns with their descriptions from the data dictionary.
 
 The code version is a digest of the source of every module that computes the table: the modules
 named, and every lakehouse module they use in turn (contracts, rules, shared helpers), so the UI
@@ -14,7 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+from dagster import AssetsDefinition, AssetSpec, TableColumn, TableSchema, map_asset_specs
+
 from lakehouse_assets.constants import TABLE_KINDS
+from lakehouse_assets.dictionary import DICTIONARY
 
 OWNERS: list[str] = ["team:data-platform"]
 PACKAGE = "lakehouse_assets"
@@ -73,3 +77,18 @@ def presentation(layer: str, *computed_by: Callable | ModuleType) -> dict:
         "kinds": TABLE_KINDS,
         "code_version": code_version(*computed_by),
     }
+
+
+def with_columns(assets: list[AssetsDefinition]) -> list[AssetsDefinition]:
+    """`assets` with each table's columns (name, type, description) from the data dictionary as the
+    asset's `dagster/column_schema`, so the UI's Columns table is there before the first materialization
+    (each materialization then records the columns it wrote, with the same descriptions)."""
+
+    def describe(spec: AssetSpec) -> AssetSpec:
+        doc = DICTIONARY.get(spec.key.to_user_string())
+        if doc is None:
+            return spec
+        columns = [TableColumn(c.name, c.type, description=c.description) for c in doc.columns]
+        return spec.merge_attributes(metadata={"dagster/column_schema": TableSchema(columns=columns)})
+
+    return map_asset_specs(describe, assets)
