@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from lakehouse_assets.dictionary import DICTIONARY
 from lakehouse_assets.transforms.gold.customers import (
     SEGMENT_RULES,
     SEGMENTS,
@@ -274,3 +275,17 @@ def test_a_customer_who_bought_on_the_as_of_day_is_never_hibernating_or_lost(spa
 def test_every_declared_segment_has_exactly_one_rule_and_the_last_always_holds():
     assert sorted(name for name, _ in SEGMENT_RULES) == sorted(SEGMENTS)
     assert SEGMENT_RULES[-1] == ("lost", "TRUE")
+
+
+def test_the_data_dictionary_states_the_segment_rules_the_code_applies():
+    text = DICTIONARY["gold/customer_segments"].columns
+    (segment,) = [column.description for column in text if column.name == "segment"]
+    spelled = {
+        "new": "r_score ≥ 4 and first_purchase less than 30 days before as_of_date",
+        "lost": "otherwise",
+    }
+    stated = [
+        f"{name} ({spelled.get(name, rule.replace('>=', '≥').replace(' AND ', ' and '))})"
+        for name, rule in SEGMENT_RULES
+    ]
+    assert segment.startswith("First matching rule: " + "; ".join(stated) + "."), segment
