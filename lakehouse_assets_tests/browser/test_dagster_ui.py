@@ -88,6 +88,8 @@ def test_asset_graph_shows_the_layers_and_their_lineage(dagster_ui, page, screen
     expect(page.get_by_text("fetching statuses")).to_have_count(0)
     screenshot(page, "1_groups_bronze_silver_gold")
 
+    # The UI draws only the edges inside the viewport: tall enough for the whole expanded graph.
+    page.set_viewport_size({"width": 1600, "height": 2400})
     page.locator("[aria-label=settings]").last.click()
     page.get_by_role("menuitem", name="Expand all groups").click()
     page.keyboard.press("Escape")
