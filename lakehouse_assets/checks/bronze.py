@@ -11,7 +11,9 @@
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -26,8 +28,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.bronze.sources import bronze_keys
-from lakehouse_assets.checks.partitioned import partitioned_check
-from lakehouse_assets.contracts import CONTRACT_COLUMNS, CORRUPT_RECORD_COLUMN, RESCUED_DATA_COLUMN, SOURCES
+from lakehouse_assets.checks.partitioned import Verdicts, partitioned_check, verdicts
+from lakehouse_assets.contracts import (
+    CONTRACT_COLUMNS,
+    CORRUPT_RECORD_COLUMN,
+    INGEST_DATE_COLUMN,
+    RESCUED_DATA_COLUMN,
+    SOURCES,
+)
 from lakehouse_assets.resources.landing import LandingZone, ManifestError
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.transforms.bronze import SOURCE_FILE_COLUMN, landed_json_keys
@@ -38,10 +46,10 @@ def _ledger(files: DataFrame) -> list[dict]:
     return [row.asDict() for row in files.collect()]
 
 
-def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
-    """Rows, corrupt rows and rescued rows per source file, in one pass over the slice."""
+def _bronze_counts(bronze: DataFrame) -> dict[str, dict]:
+    """Day, rows, corrupt rows and rescued rows per source file, in one pass over the slice."""
     rows = (
-        bronze.groupBy(SOURCE_FILE_COLUMN)
+        bronze.groupBy(SOURCE_FILE_COLUMN, INGEST_DATE_COLUMN)
         .agg(
             F.count(F.lit(1)).alias("rows"),
             F.count(CORRUPT_RECORD_COLUMN).alias("corrupt"),
@@ -49,7 +57,11 @@ def _bronze_counts(bronze: DataFrame) -> dict[str, dict[str, int]]:
         )
         .collect()
     )
-    return {row[SOURCE_FILE_COLUMN]: row.asDict() for row in rows}
+    return {row[SOURCE_FILE_COLUMN]: {**row.asDict(), "day": row[INGEST_DATE_COLUMN].isoformat()} for row in rows}
+
+
+def _day(ledger_row: dict) -> str:
+    return ledger_row[INGEST_DATE_COLUMN].isoformat()
 
 
 def build_row_count_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
@@ -69,68 +81,81 @@ def build_row_count_check(source: str, daily: PartitionsDefinition) -> AssetChec
     )
     def records_landed_equal_rows_written(
         context: AssetCheckExecutionContext, bronze: DataFrame, files: DataFrame, landing: LandingZone
-    ) -> AssetCheckResult:
+    ) -> Verdicts:
         ledger = _ledger(files)
-        landed = {row["_source_file"]: row["records"] or 0 for row in ledger if row["outcome"] == LOADED}
         written = _bronze_counts(bronze)
-        mismatched = {
-            uri: {"landed": landed.get(uri, 0), "written": written.get(uri, {}).get("rows", 0)}
-            for uri in sorted(set(landed) | set(written))
-            if landed.get(uri, 0) != written.get(uri, {}).get("rows", 0)
-        }
-        rejected = [row for row in ledger if row["outcome"] == REJECTED]
-        manifest_mismatch, manifest_records, manifest_problems = _compare_manifests(context, landing, source, ledger)
-        metadata = {
-            "records_landed": sum(landed.values()) + sum(row["records"] or 0 for row in rejected),
-            "rows_written": sum(counts["rows"] for counts in written.values()),
-            "records_in_rejected_files": sum(row["records"] or 0 for row in rejected),
-            "rejected_files_uncounted": sum(row["records"] is None for row in rejected),
-            "records_in_manifests": manifest_records,
-            "manifest_mismatches": MetadataValue.json(manifest_mismatch),
-            "manifest_problems": MetadataValue.json(manifest_problems),
-            "files": len(landed),
-            "files_rejected": len(rejected),
-            "corrupt_records": sum(counts["corrupt"] for counts in written.values()),
-            "rescued_records": sum(counts["rescued"] for counts in written.values()),
-            "mismatched_files": MetadataValue.json(mismatched),
-        }
-        for problem in manifest_problems:
+        day_of = {uri: counts["day"] for uri, counts in written.items()}
+        day_of.update({row[SOURCE_FILE_COLUMN]: _day(row) for row in ledger})
+        manifests = _compare_manifests(landing, source, ledger, context.partition_keys)
+        for problem in manifests.problems.values():
             context.log.warning(problem)
-        return AssetCheckResult(
-            passed=not mismatched and not manifest_mismatch,
-            metadata=metadata,
-            description=_describe_failure(mismatched, manifest_mismatch),
-        )
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            on_days = [row for row in ledger if _day(row) in days]
+            landed = {row[SOURCE_FILE_COLUMN]: row["records"] or 0 for row in on_days if row["outcome"] == LOADED}
+            rejected = [row for row in on_days if row["outcome"] == REJECTED]
+            counts = [counts for counts in written.values() if counts["day"] in days]
+            mismatched = {
+                uri: {"landed": landed.get(uri, 0), "written": written.get(uri, {}).get("rows", 0)}
+                for uri in sorted(uri for uri, day in day_of.items() if day in days)
+                if landed.get(uri, 0) != written.get(uri, {}).get("rows", 0)
+            }
+            manifest_mismatch = {day: numbers for day, numbers in manifests.mismatches.items() if day in days}
+            return AssetCheckResult(
+                passed=not mismatched and not manifest_mismatch,
+                metadata={
+                    "records_landed": sum(landed.values()) + sum(row["records"] or 0 for row in rejected),
+                    "rows_written": sum(c["rows"] for c in counts),
+                    "records_in_rejected_files": sum(row["records"] or 0 for row in rejected),
+                    "rejected_files_uncounted": sum(row["records"] is None for row in rejected),
+                    "records_in_manifests": sum(n for day, n in manifests.promised.items() if day in days),
+                    "manifest_mismatches": MetadataValue.json(manifest_mismatch),
+                    "manifest_problems": MetadataValue.json(
+                        [problem for day, problem in manifests.problems.items() if day in days]
+                    ),
+                    "files": len(landed),
+                    "files_rejected": len(rejected),
+                    "corrupt_records": sum(c["corrupt"] for c in counts),
+                    "rescued_records": sum(c["rescued"] for c in counts),
+                    "mismatched_files": MetadataValue.json(mismatched),
+                },
+                description=_describe_failure(mismatched, manifest_mismatch),
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return records_landed_equal_rows_written
 
 
-def _compare_manifests(
-    context: AssetCheckExecutionContext, landing: LandingZone, source: str, ledger: list[dict]
-) -> tuple[dict[str, dict[str, int]], int, list[str]]:
+class _Manifests(NamedTuple):
+    mismatches: dict[str, dict[str, int]]  # day -> the manifest's count and the files' records
+    promised: dict[str, int]  # day -> records its manifest promises
+    problems: dict[str, str]  # day -> why its manifest could not be used (a warning, not a failure)
+
+
+def _compare_manifests(landing: LandingZone, source: str, ledger: list[dict], days: Sequence[str]) -> _Manifests:
     """Days whose manifest promises a different record count than their files hold, the records
-    promised, and manifests that could not be used (a warning each, not a failure).
+    promised, and manifests that could not be used.
 
     A manifest counting more records than the files means a file of the drop never arrived.
     """
     in_files: dict[str, int] = defaultdict(int)
     for row in ledger:
         if row["outcome"] in (LOADED, REJECTED):
-            in_files[row["_ingest_date"].isoformat()] += row["records"] or 0
-    mismatches: dict[str, dict[str, int]] = {}
-    promised, problems = 0, []
-    for key in context.partition_keys:
+            in_files[_day(row)] += row["records"] or 0
+    found = _Manifests({}, {}, {})
+    for key in days:
         try:
             manifest = landing.read_manifest(source, date.fromisoformat(key))
         except ManifestError as exc:
-            problems.append(f"{exc} The day's record count was not compared with a manifest.")
+            found.problems[key] = f"{exc} The day's record count was not compared with a manifest."
             continue
         if manifest is None:
             continue
-        promised += manifest["records"]
+        found.promised[key] = manifest["records"]
         if manifest["records"] != in_files[key]:
-            mismatches[key] = {"manifest": manifest["records"], "files": in_files[key]}
-    return mismatches, promised, problems
+            found.mismatches[key] = {"manifest": manifest["records"], "files": in_files[key]}
+    return found
 
 
 def _describe_failure(mismatched: dict, manifest_mismatch: dict) -> str | None:
@@ -157,38 +182,35 @@ def build_contract_check(source: str, daily: PartitionsDefinition) -> AssetCheck
             "still flow and silver quarantines those missing a required value."
         ),
     )
-    def contract_columns_present(files: DataFrame, spark: SparkResource) -> AssetCheckResult:
+    def contract_columns_present(
+        context: AssetCheckExecutionContext, files: DataFrame, spark: SparkResource
+    ) -> Verdicts:
         loaded = [row for row in _ledger(files) if row["outcome"] == LOADED]
         # JSON lines name their keys per record: the ledger has no columns for them, so they are read.
-        json_lines = [row["_source_file"] for row in loaded if row["format"] == "json" and not row["columns"]]
+        json_lines = [row[SOURCE_FILE_COLUMN] for row in loaded if row["format"] == "json" and not row["columns"]]
         keys = landed_json_keys(spark.get_session(), json_lines)
-        missing_by_file = {}
+        missing = {}
         for row in loaded:
-            columns = set(row["columns"] or keys.get(row["_source_file"], set()))
-            if set(contract) - columns:
-                missing_by_file[row["file_name"]] = sorted(set(contract) - columns)
-        return AssetCheckResult(
-            passed=not missing_by_file,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "files_checked": len(loaded),
-                "files_missing_columns": len(missing_by_file),
-                "missing_columns_by_file": MetadataValue.json(missing_by_file),
-                "contract_columns": ", ".join(contract),
-            },
-        )
+            columns = set(row["columns"] or keys.get(row[SOURCE_FILE_COLUMN], set()))
+            missing[row[SOURCE_FILE_COLUMN]] = (_day(row), row["file_name"], sorted(set(contract) - columns))
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            on_days = [(name, lacking) for day, name, lacking in missing.values() if day in days]
+            missing_by_file = {name: lacking for name, lacking in on_days if lacking}
+            return AssetCheckResult(
+                passed=not missing_by_file,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "files_checked": len(on_days),
+                    "files_missing_columns": len(missing_by_file),
+                    "missing_columns_by_file": MetadataValue.json(missing_by_file),
+                    "contract_columns": ", ".join(contract),
+                },
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return contract_columns_present
-
-
-def _rejected_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
-    rejected = result.metadata["rejected"].value.get(day, [])
-    return AssetCheckResult(
-        passed=not rejected,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"files_rejected": len(rejected), "rejected": MetadataValue.json({day: rejected} if rejected else {})},
-        description=f"{len(rejected)} file(s) set aside on {day}" if rejected else None,
-    )
 
 
 def build_rejected_files_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
@@ -199,17 +221,16 @@ def build_rejected_files_check(source: str, daily: PartitionsDefinition) -> Asse
         name="no_rejected_files",
         blocking=False,
         partitions_def=daily,
-        per_partition=_rejected_on_day,
         description=(
             f"Warns when a landed {source} file was set aside because it could not be read; the metadata "
             "names each file, the reason and what to do (`lakehouse rejected --day <day>`)."
         ),
     )
-    def no_rejected_files(files: DataFrame) -> AssetCheckResult:
+    def no_rejected_files(context: AssetCheckExecutionContext, files: DataFrame) -> Verdicts:
         rejected: dict[str, list[dict]] = defaultdict(list)
         for row in _ledger(files):
             if row["outcome"] == REJECTED:
-                rejected[row["_ingest_date"].isoformat()].append(
+                rejected[_day(row)].append(
                     {
                         "file": row["file_name"],
                         "reason": row["reason"],
@@ -217,13 +238,18 @@ def build_rejected_files_check(source: str, daily: PartitionsDefinition) -> Asse
                         "message": row["message"],
                     }
                 )
-        count = sum(len(day) for day in rejected.values())
-        return AssetCheckResult(
-            passed=count == 0,
-            severity=AssetCheckSeverity.WARN,
-            metadata={"files_rejected": count, "rejected": MetadataValue.json(dict(rejected))},
-            description=f"{count} file(s) set aside; run `lakehouse rejected` for the list" if count else None,
-        )
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            on_days = {day: rejected[day] for day in days if rejected[day]}
+            count = sum(len(files) for files in on_days.values())
+            return AssetCheckResult(
+                passed=count == 0,
+                severity=AssetCheckSeverity.WARN,
+                metadata={"files_rejected": count, "rejected": MetadataValue.json(on_days)},
+                description=f"{count} file(s) set aside; run `lakehouse rejected` for the list" if count else None,
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return no_rejected_files
 

@@ -7,6 +7,8 @@ dependency read whole through the `delta_tables` reader (a check's inputs always
 partitions: Dagster applies no partition mapping to them).
 """
 
+from collections.abc import Sequence
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -20,7 +22,8 @@ from dagster import (
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse_assets.checks.partitioned import partitioned_check
+from lakehouse_assets import tables
+from lakehouse_assets.checks.partitioned import Verdicts, partitioned_check, verdicts
 from lakehouse_assets.checks.references import missing_references
 from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.orchestration.partitions import Calendars
@@ -49,35 +52,19 @@ def _by_day(df: DataFrame, orders: str, units: str, revenue: str) -> dict[str, d
     return {row["transaction_date"].isoformat(): {m: str(row[m] or 0) for m in MEASURES} for row in rows}
 
 
-def _matches_silver_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
-    """The range result cut down to one business date, under the range result's labels."""
-    differences = result.metadata["differences"].value
-    silver = result.metadata["silver_by_day"].value
-    on_day = {day: silver[day]} if day in silver else {}
-    return AssetCheckResult(
-        passed=day not in differences,
-        metadata={
-            "days_compared": int(day in silver or day in differences),
-            "differences": MetadataValue.json({day: differences[day]} if day in differences else {}),
-            "silver_by_day": MetadataValue.json(on_day),
-        },
-    )
-
-
 def build_matches_silver_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
     @partitioned_check(
         asset=DAILY,
         name="matches_silver",
         blocking=True,
         partitions_def=daily,
-        per_partition=_matches_silver_on_day,
         additional_deps=[SILVER_TRANSACTIONS],
         description="Per business date: orders, units and gross revenue equal the same sums computed directly "
         "from silver/transactions.",
     )
     def matches_silver(
         context: AssetCheckExecutionContext, daily_sales_summary: DataFrame, delta_tables: DeltaTableReader
-    ) -> AssetCheckResult:
+    ) -> Verdicts:
         # Every landing day: a business date's sales may land days later.
         sales = (
             delta_tables.read(SILVER_TRANSACTIONS)
@@ -87,19 +74,24 @@ def build_matches_silver_check(daily: PartitionsDefinition) -> AssetChecksDefini
         expected = _by_day(sales, "one", "quantity", "total_amount")
         actual = _by_day(daily_sales_summary, "orders", "units", "gross_revenue")
         empty = dict.fromkeys(MEASURES, "0")
-        differences = {
-            day: {"gold": actual.get(day, empty), "silver": expected.get(day, empty)}
-            for day in sorted(set(expected) | set(actual))
-            if actual.get(day, empty) != expected.get(day, empty)
-        }
-        return AssetCheckResult(
-            passed=not differences,
-            metadata={
-                "days_compared": len(set(expected) | set(actual)),
-                "differences": MetadataValue.json(differences),
-                "silver_by_day": MetadataValue.json(expected),
-            },
-        )
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            compared = sorted(day for day in days if day in expected or day in actual)
+            differences = {
+                day: {"gold": actual.get(day, empty), "silver": expected.get(day, empty)}
+                for day in compared
+                if actual.get(day, empty) != expected.get(day, empty)
+            }
+            return AssetCheckResult(
+                passed=not differences,
+                metadata={
+                    "days_compared": len(compared),
+                    "differences": MetadataValue.json(differences),
+                    "silver_by_day": MetadataValue.json({day: expected[day] for day in compared if day in expected}),
+                },
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return matches_silver
 
@@ -108,13 +100,27 @@ def build_not_negative_check(
     asset: AssetKey, name: str, columns: tuple[str, ...], daily: PartitionsDefinition, description: str
 ) -> AssetChecksDefinition:
     @partitioned_check(asset=asset, name=name, blocking=True, partitions_def=daily, description=description)
-    def not_negative(table: DataFrame) -> AssetCheckResult:
-        negatives = table.select(*[F.count(F.when(F.col(c) < 0, 1)).alias(c) for c in columns]).first().asDict()
-        return AssetCheckResult(
-            passed=not any(negatives.values()), metadata={f"negative_{c}": n for c, n in negatives.items()}
+    def not_negative(context: AssetCheckExecutionContext, table: DataFrame) -> Verdicts:
+        rows = (
+            table.groupBy(F.col(_partition_column(asset)).cast("string").alias("day"))
+            .agg(*[F.count(F.when(F.col(c) < 0, 1)).alias(c) for c in columns])
+            .collect()
         )
+        by_day = {row["day"]: row for row in rows}
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            negatives = {c: sum(by_day[day][c] for day in days if day in by_day) for c in columns}
+            return AssetCheckResult(
+                passed=not any(negatives.values()), metadata={f"negative_{c}": n for c, n in negatives.items()}
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return not_negative
+
+
+def _partition_column(asset: AssetKey) -> str:
+    return tables.resolve(asset.to_user_string()).partition_column
 
 
 def build_one_row_per_key_check(dimension: AssetKey, key: str, name: str) -> AssetChecksDefinition:
@@ -185,24 +191,44 @@ def build_period_check(
         description=f"Per {period_column}, channel and category: orders, units, gross and net revenue equal the sum "
         "of the daily summary's days.",
     )
-    def equals_sum_of_days(context: AssetCheckExecutionContext, period: DataFrame, days: DataFrame) -> AssetCheckResult:
-        def sums(df: DataFrame) -> dict[tuple[str, str], tuple[str, ...]]:
-            rows = df.groupBy("channel", "category").agg(*[F.sum(m).alias(m) for m in measures]).collect()
-            return {(r["channel"], r["category"]): tuple(str(r[m]) for m in measures) for r in rows}
+    def equals_sum_of_days(context: AssetCheckExecutionContext, period: DataFrame, days: DataFrame) -> Verdicts:
+        # Each row's period key, from the periods' time windows (a day's period is the one holding it).
+        windows = [(key, partitions_def.time_window_for_partition_key(key)) for key in context.partition_keys]
 
-        expected, actual = sums(days.where(_in_window("transaction_date", context))), sums(period)
-        differences = {
-            f"{c}/{g}": {"period": actual.get((c, g)), "days": expected.get((c, g))}
-            for c, g in sorted(set(expected) | set(actual))
-            if actual.get((c, g)) != expected.get((c, g))
-        }
-        return AssetCheckResult(
-            passed=not differences,
-            metadata={
-                "groups_compared": len(set(expected) | set(actual)),
-                "differences": MetadataValue.json(differences),
-            },
-        )
+        def sums(df: DataFrame, date_column: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
+            key = F.lit(None).cast("string")
+            for name, window in windows:
+                inside = (F.col(date_column) >= F.lit(window.start.date())) & (
+                    F.col(date_column) < F.lit(window.end.date())
+                )
+                key = F.when(inside, F.lit(name)).otherwise(key)
+            rows = (
+                df.withColumn("_period", key)
+                .where(F.col("_period").isNotNull())
+                .groupBy("_period", "channel", "category")
+                .agg(*[F.sum(m).alias(m) for m in measures])
+                .collect()
+            )
+            return {(r["_period"], r["channel"], r["category"]): tuple(str(r[m]) for m in measures) for r in rows}
+
+        expected, actual = sums(days, "transaction_date"), sums(period, period_column)
+
+        def result_over(keys: Sequence[str]) -> AssetCheckResult:
+            groups = sorted(group for group in set(expected) | set(actual) if group[0] in keys)
+            differences = {
+                "/".join(group): {
+                    "period": actual.get(group),
+                    "days": expected.get(group),
+                }
+                for group in groups
+                if actual.get(group) != expected.get(group)
+            }
+            return AssetCheckResult(
+                passed=not differences,
+                metadata={"groups_compared": len(groups), "differences": MetadataValue.json(differences)},
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return equals_sum_of_days
 
@@ -236,14 +262,26 @@ def build_segments_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
         partitions_def=daily,
         description="Every segment label is one of the declared segments; RFM scores are 1-5.",
     )
-    def segments_declared(customer_segments: DataFrame) -> AssetCheckResult:
+    def segments_declared(context: AssetCheckExecutionContext, customer_segments: DataFrame) -> Verdicts:
         scores_ok = " AND ".join(f"{c} BETWEEN 1 AND 5" for c in ("r_score", "f_score", "m_score"))
-        bad = customer_segments.where(~F.col("segment").isin(*SEGMENTS) | ~F.expr(scores_ok))
-        sizes = {r["segment"]: r["count"] for r in customer_segments.groupBy("segment").count().collect()}
-        invalid = bad.count()
-        return AssetCheckResult(
-            passed=invalid == 0, metadata={"invalid_rows": invalid, "segment_sizes": MetadataValue.json(sizes)}
+        bad = ~F.col("segment").isin(*SEGMENTS) | ~F.expr(scores_ok)
+        rows = (
+            customer_segments.groupBy(F.col("as_of_date").cast("string").alias("day"), "segment")
+            .agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(bad, 1)).alias("invalid"))
+            .collect()
         )
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            sizes: dict[str, int] = {}
+            for row in rows:
+                if row["day"] in days:
+                    sizes[row["segment"]] = sizes.get(row["segment"], 0) + row["rows"]
+            invalid = sum(row["invalid"] for row in rows if row["day"] in days)
+            return AssetCheckResult(
+                passed=invalid == 0, metadata={"invalid_rows": invalid, "segment_sizes": MetadataValue.json(sizes)}
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return segments_declared
 

@@ -2,16 +2,15 @@
 
 A single-run backfill evaluates a check once over the whole range, and Dagster stores that
 evaluation without a partition: the per-partition check status then showed each day of the range as
-skipped. Checks declared here keep that range evaluation and add one evaluation per partition key,
-so each day shows passed or failed with numbers. A check that computes per-day numbers anyway passes
-`per_partition` to cut its range result down to one day; any other check records its range verdict
-and numbers on every day, saying in `evaluated_over` which days the numbers cover, with each number
-under `run_<label>`: a plot of `<label>` over a day's evaluations then holds that day's numbers only,
-never a range's total between them.
+skipped. Checks declared here return `Verdicts`, their result over the run's partitions and each
+partition's own, computed from the same per-day numbers: a range run stores the range evaluation and
+one evaluation per partition key with that partition's numbers, so each day shows passed or failed
+with its own numbers and a plot of a check's metadata over the days never holds a range's total.
 """
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 from dagster import (
     AssetCheckEvaluation,
@@ -21,9 +20,6 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterInstance,
-    FloatMetadataValue,
-    IntMetadataValue,
-    MetadataValue,
     PartitionsDefinition,
     asset_check,
 )
@@ -32,27 +28,36 @@ from lakehouse_assets.internals.dagster import AssetCheckEvaluationTargetMateria
 
 EVALUATED_OVER = "evaluated_over"
 
-PartitionResult = Callable[[AssetCheckResult, str], AssetCheckResult]
+
+class Verdicts(NamedTuple):
+    """A partitioned check's result over all the run's partitions, and each partition key's own."""
+
+    overall: AssetCheckResult
+    by_partition: dict[str, AssetCheckResult]
+
+
+def verdicts(keys: Sequence[str], result_over: Callable[[Sequence[str]], AssetCheckResult]) -> Verdicts:
+    """`result_over(keys)` for the run and `result_over([key])` for each key: for checks whose numbers
+    are per partition already (collected once), so the range's numbers are its days' combined."""
+    return Verdicts(result_over(keys), {key: result_over([key]) for key in keys})
 
 
 def partitioned_check(
-    *, partitions_def: PartitionsDefinition, per_partition: PartitionResult | None = None, **asset_check_args
-) -> Callable[[Callable[..., AssetCheckResult]], AssetChecksDefinition]:
-    """`@asset_check(partitions_def=..., **asset_check_args)` whose range runs also record each partition.
+    *, partitions_def: PartitionsDefinition, **asset_check_args
+) -> Callable[[Callable[..., Verdicts]], AssetChecksDefinition]:
+    """`@asset_check(partitions_def=..., **asset_check_args)` over a function returning `Verdicts`,
+    whose range runs also record each partition."""
 
-    `per_partition(range_result, key)` returns the check's own result for one partition key of the range.
-    """
-
-    def decorate(fn: Callable[..., AssetCheckResult]) -> AssetChecksDefinition:
+    def decorate(fn: Callable[..., Verdicts]) -> AssetChecksDefinition:
         # wraps() keeps fn's signature, from which Dagster takes the check's inputs and resources.
         @functools.wraps(fn)
         def evaluate(*args, **kwargs) -> Iterator[AssetCheckResult | AssetCheckEvaluation]:
             result = fn(*args, **kwargs)
             context = AssetCheckExecutionContext.get()
             if context.has_partition_key_range and not context.has_partition_key:
-                yield from partition_evaluations(context, result, per_partition)
+                yield from partition_evaluations(context, result.by_partition)
             # Last, so that a run's in-memory result maps each check to its range evaluation.
-            yield result
+            yield result.overall
 
         return asset_check(partitions_def=partitions_def, **asset_check_args)(evaluate)
 
@@ -60,34 +65,23 @@ def partitioned_check(
 
 
 def partition_evaluations(
-    context: AssetCheckExecutionContext, result: AssetCheckResult, per_partition: PartitionResult | None
+    context: AssetCheckExecutionContext, by_partition: dict[str, AssetCheckResult]
 ) -> Iterator[AssetCheckEvaluation]:
     (spec,) = context.check_specs
-    keys = context.partition_keys
-    span = f"{keys[0]}..{keys[-1]}"
-    for key in keys:
-        own = per_partition(result, key) if per_partition else None
-        verdict = own or result
+    for key in context.partition_keys:
+        own = by_partition[key]
         yield AssetCheckEvaluation(
             asset_key=spec.asset_key,
             check_name=spec.name,
-            passed=verdict.passed,
-            metadata={**(own.metadata if own else _run_numbers(result.metadata)), EVALUATED_OVER: key if own else span},
+            passed=own.passed,
+            metadata={**own.metadata, EVALUATED_OVER: key},
             target_materialization_data=latest_materialization(context.instance, spec.asset_key, key),
-            severity=verdict.severity,
-            description=verdict.description,
+            severity=own.severity,
+            description=own.description,
             # A failed blocking day fails the step like the range evaluation does; they agree.
             blocking=spec.blocking,
             partition=key,
         )
-
-
-def _run_numbers(metadata: dict[str, MetadataValue]) -> dict[str, MetadataValue]:
-    """A range's metadata for one of its days: numbers renamed run_<label>, everything else as it is."""
-    return {
-        f"run_{label}" if isinstance(value, (IntMetadataValue, FloatMetadataValue)) else label: value
-        for label, value in metadata.items()
-    }
 
 
 def latest_materialization(

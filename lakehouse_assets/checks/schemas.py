@@ -5,10 +5,10 @@ silver; a failure here means a rule is missing or silver's code is wrong, not th
 bad data.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pandera.pyspark as pa
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -19,6 +19,7 @@ from lakehouse_assets.contracts import (
     CURRENCIES,
     CUSTOMERS,
     ID_PATTERN,
+    INGEST_DATE_COLUMN,
     LOYALTY_TIERS,
     PAYMENT_METHODS,
     PRODUCTS,
@@ -141,29 +142,66 @@ def _violation(schema: pa.DataFrameSchema, column: str | None, check: str | None
     return None  # a wrong type, a missing or unexpected column: no row to point at
 
 
-def schema_failures(frame: DataFrame, schema: pa.DataFrameSchema) -> list[dict]:
-    """Every check of `schema` that `frame` fails, each with up to EXAMPLES_PER_CHECK failing values
-    and the `_source_file` they came from; [] when the frame passes.
+def schema_failures(frame: DataFrame, schema: pa.DataFrameSchema, day_column: str = INGEST_DATE_COLUMN) -> list[dict]:
+    """Every check of `schema` that `frame` fails; [] when the frame passes.
 
-    Examples cost one small query per failed check, and only when a check failed.
+    A check about rows counts its failing rows per `day_column` day (`rows_by_day`, {None: n} when
+    the frame has no such column) and names up to EXAMPLES_PER_CHECK failing values per day with the
+    `_source_file` they came from; a check about the column (its type, its presence) has
+    `rows_by_day` None: it fails every day. Examples cost one small query per failed check, and only
+    when a check failed.
     """
     errors = dict(schema.validate(frame).pandera.errors)
+    day = F.col(day_column).cast("string") if day_column in frame.columns else F.lit(None).cast("string")
     failures = []
     for scope in errors.values():
         for kind in scope.values():
             for error in kind:
                 column, check = error.get("column"), error.get("check")
                 violation = _violation(schema, column, check)
-                examples = (
-                    []
-                    if violation is None
-                    else [
-                        {"value": row["value"], "_source_file": row["_source_file"]}
-                        for row in frame.where(violation)
-                        .select(F.col(column).cast("string").alias("value"), "_source_file")
-                        .limit(EXAMPLES_PER_CHECK)
-                        .collect()
-                    ]
+                failure = {"column": column, "check": check, "error": error.get("error")}
+                if violation is None:  # a wrong type, a missing or unexpected column: no row to point at
+                    failures.append({**failure, "rows_by_day": None, "examples": []})
+                    continue
+                by_day = Window.partitionBy("day")
+                rows = (
+                    frame.where(violation)
+                    .select(F.col(column).cast("string").alias("value"), "_source_file", day.alias("day"))
+                    .withColumn("rows", F.count(F.lit(1)).over(by_day))
+                    .withColumn("n", F.row_number().over(by_day.orderBy("_source_file", "value")))
+                    .where(F.col("n") <= EXAMPLES_PER_CHECK)
+                    .orderBy("day", "n")
+                    .collect()
                 )
-                failures.append({"column": column, "check": check, "error": error.get("error"), "examples": examples})
+                failures.append(
+                    {
+                        **failure,
+                        "rows_by_day": {row["day"]: row["rows"] for row in rows},
+                        "examples": [
+                            {"value": r["value"], "_source_file": r["_source_file"], "day": r["day"]} for r in rows
+                        ],
+                    }
+                )
     return failures
+
+
+def failures_on(failures: list[dict], days: Collection[str]) -> list[dict]:
+    """`schema_failures` seen from `days`: the checks failing there, each with its failing rows and
+    up to EXAMPLES_PER_CHECK examples from those days (a column's failure fails every day)."""
+    seen = []
+    for failure in failures:
+        by_day = failure["rows_by_day"]
+        rows = None if by_day is None else sum(n for day, n in by_day.items() if day in days)
+        if rows == 0:
+            continue
+        examples = [{k: e[k] for k in ("value", "_source_file")} for e in failure["examples"] if e["day"] in days]
+        seen.append(
+            {
+                "column": failure["column"],
+                "check": failure["check"],
+                "error": failure["error"],
+                "failed_rows": rows,
+                "examples": examples[:EXAMPLES_PER_CHECK],
+            }
+        )
+    return seen

@@ -1,6 +1,8 @@
 """Silver checks, per partition: schema, reconciliation with bronze, key uniqueness, rule
 failure rates and referential integrity. All but the rule-rate check block downstream assets."""
 
+from collections.abc import Sequence
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -10,18 +12,20 @@ from dagster import (
     MetadataValue,
     PartitionsDefinition,
 )
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.silver.layer import BRONZE_KEYS, QUARANTINE_KEY, SILVER_KEYS
-from lakehouse_assets.checks.partitioned import partitioned_check
-from lakehouse_assets.checks.references import missing_references
-from lakehouse_assets.checks.schemas import schema_failures, silver_schema
+from lakehouse_assets.checks.partitioned import Verdicts, partitioned_check, verdicts
+from lakehouse_assets.checks.references import NONE_MISSING, MissingReferences, missing_references_by_day
+from lakehouse_assets.checks.schemas import failures_on, schema_failures, silver_schema
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.rules import RULES
 from lakehouse_assets.transforms.silver.pipeline import SPECS
 from lakehouse_assets.transforms.silver.quality import DUPLICATE, QUARANTINED
+
+EXAMPLES = 10  # repeated keys named per day
 
 
 def _per_day(df: DataFrame, *group: str) -> dict[tuple, int]:
@@ -38,7 +42,7 @@ def build_schema_check(source: str, daily: PartitionsDefinition) -> AssetChecksD
         description=f"The partition matches the pandera schema of silver/{source}: types, nullability, "
         f"ranges, patterns.",
     )
-    def pandera_schema(silver: DataFrame) -> AssetCheckResult:
+    def pandera_schema(context: AssetCheckExecutionContext, silver: DataFrame) -> Verdicts:
         schema = silver_schema(source)  # at run time: declared columns may have been added since import
         # pandera runs one Spark job per column check; caching the slice makes them memory scans.
         silver = silver.cache()
@@ -46,28 +50,17 @@ def build_schema_check(source: str, daily: PartitionsDefinition) -> AssetChecksD
             failures = schema_failures(silver, schema)
         finally:
             silver.unpersist()
-        return AssetCheckResult(
-            passed=not failures,
-            metadata={"failed_checks": len(failures), "failures": MetadataValue.json(failures), "schema": schema.name},
-        )
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            seen = failures_on(failures, days)
+            return AssetCheckResult(
+                passed=not seen,
+                metadata={"failed_checks": len(seen), "failures": MetadataValue.json(seen), "schema": schema.name},
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return pandera_schema
-
-
-def _reconciliation_on_day(result: AssetCheckResult, day: str) -> AssetCheckResult:
-    """The range result's numbers for one day, under the range result's labels."""
-    numbers = result.metadata["by_day"].value[day]
-    return AssetCheckResult(
-        passed=numbers["unaccounted"] == 0,
-        metadata={
-            "bronze_rows": numbers["bronze"],
-            "silver_rows": numbers["silver"],
-            "quarantined_rows": numbers["quarantined"],
-            "duplicates_dropped": numbers["duplicates"],
-            "by_day": MetadataValue.json({day: numbers}),
-        },
-        description=f"{numbers['unaccounted']} rows unaccounted for" if numbers["unaccounted"] else None,
-    )
 
 
 def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> AssetChecksDefinition:
@@ -76,13 +69,12 @@ def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> Asse
         name="reconciles_with_bronze",
         blocking=True,
         partitions_def=daily,
-        per_partition=_reconciliation_on_day,
         additional_ins={"bronze": AssetIn(key=BRONZE_KEYS[source]), "quarantine": AssetIn(key=QUARANTINE_KEY)},
         description=f"Per day: bronze/{source} rows = silver rows + quarantined rows + duplicates dropped.",
     )
     def reconciles_with_bronze(
         context: AssetCheckExecutionContext, silver: DataFrame, bronze: DataFrame, quarantine: DataFrame
-    ) -> AssetCheckResult:
+    ) -> Verdicts:
         bronze_rows, silver_rows = _per_day(bronze), _per_day(silver)
         rejected = _per_day(quarantine.where(F.col("source") == source), "disposition")
         days = {}
@@ -97,21 +89,23 @@ def build_reconciliation_check(source: str, daily: PartitionsDefinition) -> Asse
                 numbers["bronze"] - numbers["silver"] - numbers["quarantined"] - numbers["duplicates"]
             )
             days[day] = numbers
-        totals = {
-            name: sum(d[name] for d in days.values()) for name in ("bronze", "silver", "quarantined", "duplicates")
-        }
-        unbalanced = {day: numbers for day, numbers in days.items() if numbers["unaccounted"] != 0}
-        return AssetCheckResult(
-            passed=not unbalanced,
-            metadata={
-                "bronze_rows": totals["bronze"],
-                "silver_rows": totals["silver"],
-                "quarantined_rows": totals["quarantined"],
-                "duplicates_dropped": totals["duplicates"],
-                "by_day": MetadataValue.json(days),
-            },
-            description=f"rows unaccounted for on {', '.join(unbalanced)}" if unbalanced else None,
-        )
+
+        def result_over(keys: Sequence[str]) -> AssetCheckResult:
+            total = {name: sum(days[day][name] for day in keys) for name in days[keys[0]]}
+            unbalanced = [day for day in keys if days[day]["unaccounted"] != 0]
+            return AssetCheckResult(
+                passed=not unbalanced,
+                metadata={
+                    "bronze_rows": total["bronze"],
+                    "silver_rows": total["silver"],
+                    "quarantined_rows": total["quarantined"],
+                    "duplicates_dropped": total["duplicates"],
+                    "by_day": MetadataValue.json({day: days[day] for day in keys}),
+                },
+                description=f"rows unaccounted for on {', '.join(unbalanced)}" if unbalanced else None,
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return reconciles_with_bronze
 
@@ -124,22 +118,50 @@ def build_uniqueness_check(source: str, daily: PartitionsDefinition) -> AssetChe
         name="business_key_unique",
         blocking=True,
         partitions_def=daily,
-        description=f"({', '.join(keys)}) is unique across the whole silver/{source} table, all partitions.",
+        description=f"({', '.join(keys)}) is unique across the whole silver/{source} table: a day fails when one "
+        "of its keys is on another row of any day, its own included.",
     )
-    def business_key_unique(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
+    def business_key_unique(
+        context: AssetCheckExecutionContext, silver: DataFrame, delta_tables: DeltaTableReader
+    ) -> Verdicts:
         # Every partition, not only the checked ones: a key repeated across days is a duplicate too.
         table = delta_tables.read(SILVER_KEYS[source])
-        repeated = table.groupBy(*keys).count().where("count > 1")
-        examples = [row.asDict() for row in repeated.limit(10).collect()]
-        count = repeated.count() if examples else 0
-        return AssetCheckResult(
-            passed=count == 0,
-            metadata={
-                "repeated_keys": count,
-                "examples": MetadataValue.json([{k: str(v) for k, v in e.items()} for e in examples]),
-                "key": ", ".join(keys),
-            },
+        repeated = (
+            table.groupBy(*keys)
+            .agg(F.count(F.lit(1)).alias("rows"), F.collect_set(F.col(INGEST_DATE_COLUMN).cast("string")).alias("days"))
+            .where("rows > 1")
+            .select(*keys, "rows", F.explode("days").alias("day"))
+            .where(F.col("day").isin(*context.partition_keys))
         )
+        by_day = Window.partitionBy("day")
+        # Per checked day: how many of its keys repeat, and the first EXAMPLES of them.
+        found = (
+            repeated.withColumn("repeated_keys", F.count(F.lit(1)).over(by_day))
+            .withColumn("n", F.row_number().over(by_day.orderBy(*keys)))
+            .where(F.col("n") <= EXAMPLES)
+            .collect()
+        )
+        counts = {row["day"]: row["repeated_keys"] for row in found}
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            if len(days) == 1:
+                count = counts.get(days[0], 0)
+            else:  # a key repeated on two of the days counts once
+                count = repeated.select(*keys).distinct().count() if counts else 0
+            named = sorted({tuple(str(row[k]) for k in (*keys, "rows")) for row in found if row["day"] in days})
+            return AssetCheckResult(
+                passed=count == 0,
+                metadata={
+                    "repeated_keys": count,
+                    # Each repeated key with its number of rows in the table.
+                    "examples": MetadataValue.json(
+                        [dict(zip((*keys, "count"), e, strict=True)) for e in named[:EXAMPLES]]
+                    ),
+                    "key": ", ".join(keys),
+                },
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return business_key_unique
 
@@ -158,39 +180,43 @@ def build_rule_rate_check(source: str, daily: PartitionsDefinition, threshold: f
             "LAKEHOUSE_QUARANTINE_RATE_THRESHOLD."
         ),
     )
-    def rule_failure_rates(silver: DataFrame, bronze: DataFrame, quarantine: DataFrame) -> AssetCheckResult:
-        bronze_rows = bronze.count()
+    def rule_failure_rates(
+        context: AssetCheckExecutionContext, silver: DataFrame, bronze: DataFrame, quarantine: DataFrame
+    ) -> Verdicts:
+        bronze_rows = _per_day(bronze)
         quarantined = quarantine.where((F.col("source") == source) & (F.col("disposition") == QUARANTINED))
-        counts = _rule_counts(quarantined.select(F.explode("failed_rules").alias("rule")))
-        counts.update(_rule_counts(silver.select(F.explode("_warnings").alias("rule"))))
-        quarantined_rows = quarantined.count()
-        rate = quarantined_rows / bronze_rows if bronze_rows else 0.0
-        per_rule = {
-            rule.name: {
-                "action": rule.action,
-                "failed_rows": counts.get(rule.name, 0),
-                "rate": round(counts.get(rule.name, 0) / bronze_rows, 6) if bronze_rows else 0.0,
-            }
-            for rule in rules
-        }
-        return AssetCheckResult(
-            passed=rate <= threshold,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "quarantine_rate": round(rate, 6),
-                "threshold": threshold,
-                "quarantined_rows": quarantined_rows,
-                "bronze_rows": bronze_rows,
-                "rules": MetadataValue.json(per_rule),
-                **{f"rule/{name}": numbers["failed_rows"] for name, numbers in per_rule.items()},
-            },
-        )
+        quarantined_rows = _per_day(quarantined)
+        failed = _per_day(quarantined.select(INGEST_DATE_COLUMN, F.explode("failed_rules").alias("rule")), "rule")
+        failed.update(_per_day(silver.select(INGEST_DATE_COLUMN, F.explode("_warnings").alias("rule")), "rule"))
+
+        def result_over(days: Sequence[str]) -> AssetCheckResult:
+            bronze_total = sum(bronze_rows.get((day,), 0) for day in days)
+            quarantined_total = sum(quarantined_rows.get((day,), 0) for day in days)
+            rate = quarantined_total / bronze_total if bronze_total else 0.0
+            per_rule = {}
+            for rule in rules:
+                rows = sum(failed.get((day, rule.name), 0) for day in days)
+                per_rule[rule.name] = {
+                    "action": rule.action,
+                    "failed_rows": rows,
+                    "rate": round(rows / bronze_total, 6) if bronze_total else 0.0,
+                }
+            return AssetCheckResult(
+                passed=rate <= threshold,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "quarantine_rate": round(rate, 6),
+                    "threshold": threshold,
+                    "quarantined_rows": quarantined_total,
+                    "bronze_rows": bronze_total,
+                    "rules": MetadataValue.json(per_rule),
+                    **{f"rule/{name}": numbers["failed_rows"] for name, numbers in per_rule.items()},
+                },
+            )
+
+        return verdicts(context.partition_keys, result_over)
 
     return rule_failure_rates
-
-
-def _rule_counts(exploded: DataFrame) -> dict[str, int]:
-    return {row["rule"]: row["count"] for row in exploded.groupBy("rule").count().collect()}
 
 
 def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetChecksDefinition:
@@ -207,16 +233,30 @@ def build_referential_integrity_check(daily: PartitionsDefinition) -> AssetCheck
         # partition mapping to them). The graph already draws customers and products -> transactions; no
         # dependency of the check's own, so a failed blocking check of a dimension does not skip this one.
     )
-    def references_resolve(silver: DataFrame, delta_tables: DeltaTableReader) -> AssetCheckResult:
-        metadata, failed = {}, 0
-        for column, dimension in (("customer_id", CUSTOMERS), ("product_id", PRODUCTS)):
-            found = missing_references(silver, delta_tables.read(SILVER_KEYS[dimension]), column)
-            failed += found.dangling
-            metadata[f"dangling_{column}s"] = found.dangling
-            metadata[f"examples_{column}"] = MetadataValue.json(found.examples)
-            metadata[f"inferred_{column}s"] = found.inferred
-            metadata[f"transactions_with_inferred_{column}"] = found.inferred_transactions
-        return AssetCheckResult(passed=failed == 0, metadata=metadata)
+    def references_resolve(
+        context: AssetCheckExecutionContext, silver: DataFrame, delta_tables: DeltaTableReader
+    ) -> Verdicts:
+        found = {
+            column: missing_references_by_day(silver, delta_tables.read(SILVER_KEYS[dimension]), column)
+            for column, dimension in (("customer_id", CUSTOMERS), ("product_id", PRODUCTS))
+        }
+
+        def result(by_column: dict[str, MissingReferences]) -> AssetCheckResult:
+            metadata = {}
+            for column, missing in by_column.items():
+                metadata[f"dangling_{column}s"] = missing.dangling
+                metadata[f"examples_{column}"] = MetadataValue.json(missing.examples)
+                metadata[f"inferred_{column}s"] = missing.inferred
+                metadata[f"transactions_with_inferred_{column}"] = missing.inferred_transactions
+            return AssetCheckResult(passed=not any(m.dangling for m in by_column.values()), metadata=metadata)
+
+        return Verdicts(
+            result({column: overall for column, (overall, _) in found.items()}),
+            {
+                day: result({column: by_day.get(day, NONE_MISSING) for column, (_, by_day) in found.items()})
+                for day in context.partition_keys
+            },
+        )
 
     return references_resolve
 

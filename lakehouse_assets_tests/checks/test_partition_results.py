@@ -25,7 +25,6 @@ from lakehouse_assets_tests.support import LAYERS, customer, land_day, product, 
 from lakehouse_assets_tests.support import TEST_DEFS as defs
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
-SPAN = "2024-01-01..2024-01-03"
 RANGE = range_tags(DAYS[0], DAYS[-1])
 RECONCILIATION = AssetCheckKey(AssetKey(["silver", "transactions"]), "reconciles_with_bronze")
 ROW_COUNT = AssetCheckKey(AssetKey(["bronze", "transactions"]), "records_landed_equal_rows_written")
@@ -78,6 +77,13 @@ def execution_statuses(instance: DagsterInstance, run_id: str, check: AssetCheck
     """The check-execution rows of the run, by partition: the per-partition status the UI shows."""
     history = instance.event_log_storage.get_asset_check_execution_history(check, limit=50)
     return {record.partition: record.status.value for record in history if record.run_id == run_id}
+
+
+def checks_only_job(name: str, selection: AssetSelection, resources: dict):
+    """A job of `selection`'s checks alone, over the tables the assets already wrote."""
+    job = define_asset_job(name, selection=selection)
+    definitions = Definitions(assets=[*defs.assets], asset_checks=[*defs.asset_checks], jobs=[job], resources=resources)
+    return definitions.resolve_job_def(name)
 
 
 def daily_job_checks() -> dict[str, bool]:
@@ -160,26 +166,41 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
         "evaluated_over": DAYS[1],
         "silver_by_day": {DAYS[1]: {"orders": "2", "units": "4", "gross_revenue": "400.00"}},
     }
-    # A check with range totals only records the range's verdict and numbers on each day, saying so, and
-    # under run_<label>: a plot of records_landed over the day's evaluations never shows the range's 6.
+    # Every check's evaluation of a day in the range is the one a run of that day alone records.
+    day_run = checks_only_job(
+        "daily_checks",
+        AssetSelection.checks(*[AssetCheckKey.from_user_string(c) for c, daily in checks.items() if daily]),
+        resources,
+    ).execute_in_process(
+        # A job of checks alone selects no asset to take a partition key from: the run's tag says it.
+        instance=instance,
+        tags={"dagster/partition": DAYS[1]},
+    )
+    for check, daily in checks.items():
+        if daily:
+            key = AssetCheckKey.from_user_string(check)
+            in_range, alone = (
+                evaluation(instance, result.run_id, key, DAYS[1]),
+                evaluation(instance, day_run.run_id, key, DAYS[1]),
+            )
+            assert (in_range.passed, in_range.description, in_range.severity) == (
+                alone.passed,
+                alone.description,
+                alone.severity,
+            ), check
+            assert {k: v.value for k, v in in_range.metadata.items() if k != "evaluated_over"} == {
+                k: v.value for k, v in alone.metadata.items()
+            }, check
     row_count = evaluation(instance, result.run_id, ROW_COUNT, DAYS[0])
-    assert (
-        row_count.passed,
-        row_count.metadata["run_records_landed"].value,
-        "records_landed" in row_count.metadata,
-        row_count.metadata["evaluated_over"].value,
-    ) == (True, 6, False, SPAN)
+    assert (row_count.metadata["records_landed"].value, row_count.metadata["evaluated_over"].value) == (2, DAYS[0])
+    assert evaluation(instance, result.run_id, ROW_COUNT, None).metadata["records_landed"].value == 6
     assert "evaluated_over" not in evaluation(instance, result.run_id, ROW_COUNT, None).metadata
 
     # Day 2 loses a silver row: only day 2 fails, and the blocking check fails the step.
     DeltaTable.forPath(spark, f"{table_root}/silver/transactions").delete("upper(transaction_id) = 'T2A'")
-    job = define_asset_job(
-        "silver_transaction_checks", selection=AssetSelection.checks_for_assets(AssetKey(["silver", "transactions"]))
-    )
-    checks_only = Definitions(assets=[*defs.assets], asset_checks=[*defs.asset_checks], jobs=[job], resources=resources)
-    rerun = checks_only.resolve_job_def(job.name).execute_in_process(
-        instance=instance, tags=RANGE, raise_on_error=False
-    )
+    rerun = checks_only_job(
+        "silver_transaction_checks", AssetSelection.checks_for_assets(AssetKey(["silver", "transactions"])), resources
+    ).execute_in_process(instance=instance, tags=RANGE, raise_on_error=False)
 
     assert not rerun.success
     failed_step = [e.step_key for e in rerun.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
@@ -191,7 +212,7 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
         passed=lambda check, day: not (check == RECONCILIATION.to_user_string() and day in (DAYS[1], None)),
     )
     day_two = evaluation(instance, rerun.run_id, RECONCILIATION, DAYS[1])
-    assert (day_two.metadata["silver_rows"].value, day_two.description) == (1, "1 rows unaccounted for")
+    assert (day_two.metadata["silver_rows"].value, day_two.description) == (1, "rows unaccounted for on 2024-01-02")
     assert execution_statuses(instance, rerun.run_id, RECONCILIATION) == {
         DAYS[0]: "SUCCEEDED",
         DAYS[1]: "FAILED",
@@ -200,7 +221,9 @@ def test_a_range_run_records_every_partitioned_check_on_every_day_with_that_days
     }
 
 
-def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(resources, instance, landing_root):
+def test_a_blocking_check_failing_one_day_of_a_range_fails_that_day_and_stops_silver_for_the_range(
+    resources, instance, landing_root
+):
     land_three_days(landing_root)
     manifest = Path(landing_root) / "transactions" / DAYS[1] / "_manifest.json"
     manifest.write_text(json.dumps({"records": 5, "date": DAYS[1]}))
@@ -222,14 +245,16 @@ def test_a_blocking_range_verdict_fails_every_day_of_the_range_and_stops_silver(
             f"bronze/{source}_files:no_rejected_files",
         )
     }
+    # Only the day whose manifest disagrees fails, and the range with it.
     assert stored_evaluations(instance, result.run_id) == expected(
-        bronze, DAYS, passed=lambda check, day: check != ROW_COUNT.to_user_string()
+        bronze, DAYS, passed=lambda check, day: check != ROW_COUNT.to_user_string() or day in (DAYS[0], DAYS[2])
     )
-    for day in DAYS:
-        on_day = evaluation(instance, result.run_id, ROW_COUNT, day)
-        assert on_day.description == "manifest counts differ from the files on 2024-01-02"
-        assert on_day.metadata["evaluated_over"].value == SPAN
-        assert on_day.metadata["manifest_mismatches"].value == {DAYS[1]: {"manifest": 5, "files": 2}}
+    failing = evaluation(instance, result.run_id, ROW_COUNT, DAYS[1])
+    assert failing.description == "manifest counts differ from the files on 2024-01-02"
+    assert failing.metadata["manifest_mismatches"].value == {DAYS[1]: {"manifest": 5, "files": 2}}
+    assert evaluation(instance, result.run_id, ROW_COUNT, None).description == failing.description
+    assert evaluation(instance, result.run_id, ROW_COUNT, DAYS[0]).metadata["manifest_mismatches"].value == {}
+    # The failed blocking check stops the step, so silver builds none of the range's days.
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {
         f"bronze/{source}{table}" for source in ("customers", "products", "transactions") for table in ("", "_files")
