@@ -1,5 +1,5 @@
 """What the Dagster UI shows about every table asset beyond its key: owner, tags, kinds, code version,
-and its columns with their descriptions from the data dictionary.
+its columns with their descriptions from the data dictionary, and each day's own numbers.
 
 The code version is a digest of the source of every module that computes the table: the modules
 named, and every lakehouse module they use in turn (contracts, rules, shared helpers), so the UI
@@ -11,11 +11,19 @@ import ast
 import hashlib
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from dagster import AssetsDefinition, AssetSpec, TableColumn, TableSchema, map_asset_specs
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    TableColumn,
+    TableSchema,
+    map_asset_specs,
+)
 
 from lakehouse_assets.constants import TABLE_KINDS
 from lakehouse_assets.dictionary import DICTIONARY
@@ -92,3 +100,17 @@ def with_columns(assets: list[AssetsDefinition]) -> list[AssetsDefinition]:
         return spec.merge_attributes(metadata={"dagster/column_schema": TableSchema(columns=columns)})
 
     return map_asset_specs(describe, assets)
+
+
+def per_day_metadata(
+    context: AssetExecutionContext, key: AssetKey, metadata_over: Callable[[Sequence[str]], dict]
+) -> dict:
+    """An output's metadata from `metadata_over(days)`: a one-day run's as it is; for a range, each day's
+    on that day's materialization and the range's under run_<name>, so that no day shows the range's
+    totals as its own and a plot of a name over a day's materializations never holds a range's total."""
+    days = context.partition_keys
+    if len(days) == 1:
+        return metadata_over(days)
+    for day in days:
+        context.add_asset_metadata(metadata_over([day]), asset_key=key, partition_key=day)
+    return {f"run_{name}": value for name, value in metadata_over(days).items()}

@@ -5,7 +5,7 @@ The three sources differ only in their contract, so one factory builds them. A f
 be read is set aside in the ledger with its reason, and the run goes on with every other file.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from dagster import (
@@ -20,7 +20,7 @@ from dagster import (
     multi_asset,
 )
 
-from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.assets.presentation import per_day_metadata, presentation
 from lakehouse_assets.constants import BRONZE
 from lakehouse_assets.contracts import BUSINESS_KEYS, INGEST_DATE_COLUMN, SOURCES, files_table
 from lakehouse_assets.resources.landing import LandingZone
@@ -89,18 +89,8 @@ def _table_metadata(files: list[LandedFile]) -> dict:
     }
 
 
-def _per_day_metadata(
-    context: AssetExecutionContext, key: AssetKey, files: list[LandedFile], describe: Callable[[list], dict]
-) -> dict:
-    """The output's metadata, `describe(files)`: a one-day run's as it is; for a range, each day's on that
-    day's materialization and the range's under run_<name>, so no day shows the range's totals as its own."""
-    days = context.partition_keys
-    if len(days) == 1:
-        return describe(files)
-    for day in days:
-        day_files = [file for file in files if file.day.isoformat() == day]
-        context.add_asset_metadata(describe(day_files), asset_key=key, partition_key=day)
-    return {f"run_{name}": value for name, value in describe(files).items()}
+def _of_days(files: list[LandedFile], describe: Callable[[list], dict]) -> Callable[[Sequence[str]], dict]:
+    return lambda days: describe([file for file in files if file.day.isoformat() in days])
 
 
 def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefinition:
@@ -141,12 +131,12 @@ def build_bronze_asset(source: str, daily: PartitionsDefinition) -> AssetsDefini
         yield Output(
             read_drop(session, source, files, landing.byte_reader(), run_id=run_id, ingested_at=ingested_at),
             output_name="table",
-            metadata=_per_day_metadata(context, table_key, files, _table_metadata),
+            metadata=per_day_metadata(context, table_key, _of_days(files, _table_metadata)),
         )
         yield Output(
             files_frame(session, files, run_id, ingested_at),
             output_name="files",
-            metadata=_per_day_metadata(context, ledger_key, files, _ledger_metadata),
+            metadata=per_day_metadata(context, ledger_key, _of_days(files, _ledger_metadata)),
         )
 
     return bronze_source

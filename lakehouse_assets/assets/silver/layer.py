@@ -23,7 +23,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_assets import rules as rules_module
-from lakehouse_assets.assets.presentation import presentation
+from lakehouse_assets.assets.presentation import per_day_metadata, presentation
 from lakehouse_assets.constants import BRONZE, SILVER
 from lakehouse_assets.contracts import CUSTOMERS, INGEST_DATE_COLUMN, PRODUCTS, SOURCES, TRANSACTIONS
 from lakehouse_assets.orchestration.automation import SILVER_AUTOMATION
@@ -63,24 +63,14 @@ def _intake_metadata(rows_in: int, rejected: int) -> dict:
     }
 
 
-def _per_day_metadata(
-    context: AssetExecutionContext,
-    key: AssetKey,
-    by_day: Mapping[str, Sequence[int]],
-    describe: Callable[..., dict],
-    width: int,
-) -> dict:
-    """The output's metadata, `describe(*counts)`: the day's for a one-day run; for a range, each day's
-    on that day's materialization and the range's under run_<name>, so that a plot of a name over a
-    day's materializations never shows a range's total."""
-    days = context.partition_keys
-    counts = {day: tuple(by_day.get(day, (0,) * width)) for day in days}
-    if len(days) == 1:
-        return describe(*counts[days[0]])
-    for day in days:
-        context.add_asset_metadata(describe(*counts[day]), asset_key=key, partition_key=day)
-    totals = [sum(column) for column in zip(*counts.values(), strict=True)]
-    return {f"run_{name}": value for name, value in describe(*totals).items()}
+def _of_days(by_day: Mapping[str, Sequence[int]], describe: Callable[..., dict], width: int):
+    """`describe(*counts)` over days, each count summed over the days (a day without counts has zeros)."""
+
+    def metadata_over(days: Sequence[str]) -> dict:
+        counts = [by_day.get(day, (0,) * width) for day in days]
+        return describe(*[sum(column) for column in zip(*counts, strict=True)])
+
+    return metadata_over
 
 
 def _out(key: AssetKey, description: str, business_key: str) -> AssetOut:
@@ -169,17 +159,19 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
             yield Output(
                 result.silver,
                 output_name=source,
-                metadata=_per_day_metadata(context, SILVER_KEYS[source], by_day, _intake_metadata, width=2),
+                metadata=per_day_metadata(context, SILVER_KEYS[source], _of_days(by_day, _intake_metadata, width=2)),
             )
         yield Output(
             quarantine[0].unionByName(quarantine[1]).unionByName(quarantine[2]),
             output_name="quarantine",
-            metadata=_per_day_metadata(
+            metadata=per_day_metadata(
                 context,
                 QUARANTINE_KEY,
-                {day: (rows_in,) for day, rows_in in rows_in_by_day.items()},
-                lambda rows_in: {"bronze_rows_in": rows_in},
-                width=1,
+                _of_days(
+                    {day: (rows_in,) for day, rows_in in rows_in_by_day.items()},
+                    lambda rows_in: {"bronze_rows_in": rows_in},
+                    width=1,
+                ),
             ),
         )
         for frame in persisted:
