@@ -259,7 +259,7 @@ class DeltaIOManager(ConfigurableIOManager):
         properties: dict[str, str],
     ) -> "_Written":
         """One attempt at the write, planned from the table as it is now; Delta's conflicts propagate."""
-        current = self._current_schema(spark, uri)
+        current = _table_schema(spark, uri)
         changes = schema_changes(current, obj.schema) if current is not None else SchemaChange([], [])
         if changes.conflicts:
             raise DeltaSchemaConflictError(
@@ -307,9 +307,6 @@ class DeltaIOManager(ConfigurableIOManager):
         # create the table and then wrote this same slice would leave both runs' rows in it.
         overtaken = first_append and not first_write_after_creation_is_blind_append(spark, uri)
         return _Written(current, changes, overtaken)
-
-    def _current_schema(self, spark: SparkSession, uri: str) -> StructType | None:
-        return _table_schema(spark, uri)
 
     def _write_metadata(
         self,
