@@ -28,6 +28,7 @@ from lakehouse_assets.contracts import (
     files_table,
 )
 from lakehouse_assets.tables import PATHS, TABLES
+from lakehouse_assets.transforms.gold.customer_rules import TRACKED, recency_scores_text, segment_rules_text
 
 
 class Column(NamedTuple):
@@ -362,13 +363,6 @@ _SILVER = (
     _QUARANTINE,
 )
 
-_TRACKED = ("first_name", "last_name", "email", "phone", "country", "city", "loyalty_tier")
-_CUSTOMER_SEGMENT_RULES = (
-    "First matching rule: champions (r_score ≥ 4 and f_score ≥ 4); loyal (f_score ≥ 4); new (r_score ≥ 4 and "
-    "first_purchase less than 30 days before as_of_date); potential (r_score ≥ 3); at_risk (f_score ≥ 3); "
-    "hibernating (r_score = 2); lost (otherwise). A customer who bought on the as-of day (r_score 5) is "
-    "therefore never hibernating or lost."
-)
 # The scores come from the values alone, so customers with equal values share scores and segment.
 _QUANTILE_SCORE = (
     "ceil(5 × the mid-rank share of this customer's {column} among the snapshot's customers): the share is "
@@ -409,13 +403,12 @@ _GOLD = (
             Column(
                 "r_score",
                 "int",
-                "From recency_days by fixed thresholds, the same for every snapshot: ≤ 7 days 5, ≤ 14 4, ≤ 30 3, "
-                "≤ 60 2, else 1 (everyone who bought on the as-of day scores 5).",
+                recency_scores_text(),
             ),
             Column("f_score", "int", _QUANTILE_SCORE.format(column="frequency")),
             Column("m_score", "int", _QUANTILE_SCORE.format(column="monetary")),
             Column("rfm", "string", "r_score, f_score and m_score as one text, e.g. '545'."),
-            Column("segment", "string", _CUSTOMER_SEGMENT_RULES),
+            Column("segment", "string", segment_rules_text()),
             Column(
                 "lifetime_value",
                 "decimal(14,2)",
@@ -482,7 +475,7 @@ _GOLD = (
                 "rebuild (64-bit, may be negative).",
             ),
             Column("customer_id", "string", "The customer."),
-            *_from_silver(CUSTOMERS, _TRACKED, "Tracked: as it held in this period; a change opens a new row."),
+            *_from_silver(CUSTOMERS, TRACKED, "Tracked: as it held in this period; a change opens a new row."),
             *_from_silver(CUSTOMERS, ("signup_date",), "Not tracked: as the version that opened the row has it."),
             Column(
                 "valid_from",

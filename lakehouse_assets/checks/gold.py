@@ -28,7 +28,7 @@ from lakehouse_assets.checks.references import missing_references
 from lakehouse_assets.constants import GOLD, SILVER
 from lakehouse_assets.orchestration.partitions import Calendars
 from lakehouse_assets.resources.reader import DeltaTableReader
-from lakehouse_assets.transforms.gold.customers import SEGMENTS
+from lakehouse_assets.transforms.gold.customer_rules import SEGMENTS
 from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
 
 DAILY = AssetKey([GOLD, "daily_sales_summary"])

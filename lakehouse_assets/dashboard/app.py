@@ -15,7 +15,7 @@ from lakehouse_assets.constants import LAYERS
 from lakehouse_assets.dashboard import data
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import PATHS
-from lakehouse_assets.transforms.gold.customers import SEGMENTS
+from lakehouse_assets.transforms.gold.customer_rules import SEGMENTS
 
 PAGE_TITLE = "Lakehouse monitoring"
 # Long enough that widget clicks do not re-read S3, short enough that a finished run shows up soon.

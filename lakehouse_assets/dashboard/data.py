@@ -19,7 +19,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from lakehouse_assets.contracts import INGEST_DATE_COLUMN, SOURCES
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import resolve, source_table
-from lakehouse_assets.transforms.gold.customers import SEGMENTS
+from lakehouse_assets.transforms.gold.customer_rules import SEGMENTS
 from lakehouse_assets.transforms.silver.quality import QUARANTINED
 
 BUILD_COMMAND = "lakehouse demo"

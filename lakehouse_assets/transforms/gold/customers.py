@@ -3,23 +3,10 @@
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse_assets.transforms.gold.customer_rules import RECENCY_SCORES, SEGMENT_RULES, TRACKED
 from lakehouse_assets.transforms.gold.sales import SALE_STATUSES
 from lakehouse_assets.transforms.silver.parsing import AMOUNT_TYPE
 
-TRACKED = ("first_name", "last_name", "email", "phone", "country", "city", "loyalty_tier")
-SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost")
-# A customer's segment is the first rule that holds, as Spark SQL over the scores and
-# days_since_first_purchase (days from first_purchase to the as-of date). With r_score 5 for everyone
-# who bought on the as-of day, such a customer is never `hibernating` or `lost`.
-SEGMENT_RULES: tuple[tuple[str, str], ...] = (
-    ("champions", "r_score >= 4 AND f_score >= 4"),
-    ("loyal", "f_score >= 4"),
-    ("new", "r_score >= 4 AND days_since_first_purchase < 30"),
-    ("potential", "r_score >= 3"),
-    ("at_risk", "f_score >= 3"),
-    ("hibernating", "r_score = 2"),
-    ("lost", "TRUE"),
-)
 # Recency, frequency and monetary value are measured over the sales of this many days to the as-of date.
 RFM_WINDOW_DAYS = 90
 
@@ -46,11 +33,6 @@ def dim_customers(versions: DataFrame) -> DataFrame:
         "valid_to",
         F.col("valid_to").isNull().alias("is_current"),
     )
-
-
-# r_score from days since the last sale, by fixed thresholds: how recent is recent does not depend on
-# the other customers, and everyone who bought on the as-of day scores 5. Above 60 days: 1.
-RECENCY_SCORES: tuple[tuple[int, int], ...] = ((7, 5), (14, 4), (30, 3), (60, 2))
 
 
 def _recency_score() -> "F.Column":

@@ -4,13 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from lakehouse_assets.dictionary import DICTIONARY
-from lakehouse_assets.transforms.gold.customers import (
-    SEGMENT_RULES,
-    SEGMENTS,
-    TRACKED,
-    customer_segments,
-    dim_customers,
-)
+from lakehouse_assets.transforms.gold.customer_rules import SEGMENT_RULES, SEGMENTS, TRACKED
+from lakehouse_assets.transforms.gold.customers import customer_segments, dim_customers
 
 CUSTOMERS = (
     "customer_id string, first_name string, last_name string, email string, phone string, country string, city string, "
