@@ -21,6 +21,21 @@ def spark() -> SparkSession:
     session.stop()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_delta_tables():
+    """Drops Delta's cached table states after each test module.
+
+    Delta keeps every table it has opened (its log, its last snapshot and that snapshot's cached
+    state) for an hour. The suite opens thousands of temporary tables in one JVM, and the cache
+    alone filled the 2 GB heap before the last tests (a broadcast then failed for want of memory);
+    a module's tables are never opened again by another module.
+    """
+    yield
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session._jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory) -> S3Server:
     yield from start_s3_server(tmp_path_factory.mktemp("moto") / "moto_server.log")
