@@ -5,9 +5,17 @@ the failing rows per landing day, so each day of a range run reports its own fai
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from lakehouse_assets.checks.schemas import EXAMPLES_PER_CHECK, SILVER_SCHEMAS, failures_on, schema_failures
+from lakehouse_assets.checks.schemas import (
+    EXAMPLES_PER_CHECK,
+    SILVER_SCHEMAS,
+    failures_on,
+    schema_failures,
+    surely_passes,
+)
 from lakehouse_assets.contracts import CURRENCIES, TRANSACTIONS
 
 # The columns of silver/transactions that exercise every kind of check (pattern, nullability, range,
@@ -104,3 +112,26 @@ def test_each_failed_check_names_example_values_and_their_files_and_counts_its_r
         ("total_amount", 1, 1),
         ("is_late_arriving", None, 0),
     }
+
+
+FAULTS = {
+    "clean": lambda frame: frame,
+    "pattern": lambda frame: frame.withColumn("transaction_id", F.lit("t-lower")),
+    "null": lambda frame: frame.withColumn("customer_id", F.lit(None).cast("string")),
+    "range": lambda frame: frame.withColumn("quantity", F.lit(0)),
+    "allowed values": lambda frame: frame.withColumn("currency", F.lit("JPY")),
+    "type": lambda frame: frame.withColumn("is_late_arriving", F.lit("no")),
+    "extra column": lambda frame: frame.withColumn("surprise", F.lit(1)),
+    "missing column": lambda frame: frame.drop("currency"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_the_one_query_pre_check_passes_exactly_what_pandera_passes(spark, fault):
+    """The pre-check spares pandera's query per check on a clean slice; it must never pass a slice
+    pandera fails (a NULL in a checked, nullable column passes both)."""
+    frame = FAULTS[fault](silver_frame(spark, [row("good.csv"), row("late.csv", quantity=None)]))
+    schema = SCHEMA.update_column("quantity", nullable=True)
+    pandera_passes = not schema.validate(frame).pandera.errors
+    assert (surely_passes(frame, schema), pandera_passes) == ((True, True) if fault == "clean" else (False, False))
+    assert (schema_failures(frame, schema) == []) is pandera_passes
