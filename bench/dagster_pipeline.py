@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         windows: dict[str, list[tuple[float, float]]] = defaultdict(list)
         seconds: dict[str, dict[str, float]] = {layer: {"asset": 0.0, "check": 0.0} for layer in LAYERS}
         run_seconds, step_seconds = [], 0.0
+        by_step: dict[str, float] = defaultdict(float)  # step key -> seconds, summed over the runs
         batches = [[day] for day in days] if args.per_day else [days]
         with DagsterInstance.get() as instance:
             for batch in batches:
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     if layer in seconds and stats.start_time and stats.end_time:
                         seconds[layer][kind] += stats.end_time - stats.start_time
                         step_seconds += stats.end_time - stats.start_time
+                        by_step[stats.step_key] += stats.end_time - stats.start_time
                         windows[layer].append((stats.start_time, stats.end_time))
         finished = time.time()
     record = pipeline_result(
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_seconds=round(finished - spark_ready, 2),
         # Time inside the runs but outside any step: planning, event log writes, resource setup.
         between_steps_seconds=round(sum(run_seconds) - step_seconds, 2),
+        # Where a run's time goes, slowest step first: what a profile starts from.
+        step_seconds={key: round(value, 2) for key, value in sorted(by_step.items(), key=lambda kv: -kv[1])},
     )
     for layer, parts in seconds.items():
         record["layers"][layer].update(asset_seconds=round(parts["asset"], 2), check_seconds=round(parts["check"], 2))

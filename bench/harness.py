@@ -16,10 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -66,9 +69,11 @@ class Harness:
     def run(
         self, name: str, script: str, args: list[str], env: dict[str, str], cwd: Path, result_flag: str = "--result"
     ) -> dict:
-        """Runs `bench/<script>` with `args`; returns its result plus wall time and the load before it.
+        """Runs `bench/<script>` with `args`; returns its result plus wall time, CPU seconds and the load before it.
 
-        The child writes its JSON result to the file given with `result_flag`.
+        The child writes its JSON result to the file given with `result_flag`. `cpu_seconds` is the
+        user + system CPU of the child and every process under it (the JVM, Spark's Python workers),
+        so an engine that spends its time outside the Python driver is not flattered.
         """
         if self.stopped:
             raise MeasurementFailed(f"{name} not started: the benchmark was interrupted")
@@ -80,9 +85,12 @@ class Harness:
         progress(f"{stem}: running bench/{script} (log {log})")
         started = time.perf_counter()
         if self.inline:
+            cpu_before = sum(os.times()[:2])
             code = run_inline(script, [*args, result_flag, str(result_file)], env, cwd, log)
+            # One process for everything: its own CPU over the call (the JVM's is not counted).
+            cpu = sum(os.times()[:2]) - cpu_before
         else:
-            code = self._run_child(stem, script, [*args, result_flag, str(result_file)], env, cwd, log)
+            code, cpu = self._run_child(stem, script, [*args, result_flag, str(result_file)], env, cwd, log)
         wall = round(time.perf_counter() - started, 2)
         if code != 0 or not result_file.exists():
             raise MeasurementFailed(f"{stem} exited with code {code} after {wall} s\n{tail(log)}")
@@ -90,11 +98,15 @@ class Harness:
         return {
             **json.loads(result_file.read_text()),
             "wall_seconds": wall,
+            "cpu_seconds": round(cpu, 2),
             "load_1m_before": load_before,
             "log": str(log),
         }
 
-    def _run_child(self, stem: str, script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
+    def _run_child(
+        self, stem: str, script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path
+    ) -> tuple[int, float]:
+        """Runs the child to its end; returns its exit code and the CPU seconds of its process tree."""
         with open(log, "wb") as output:
             # A session of its own, so a timeout stops the child and its JVM together.
             child = subprocess.Popen(
@@ -107,8 +119,11 @@ class Harness:
                 start_new_session=True,
             )
             self.running.add(child)
+            cpu = TreeCpu(child.pid)
             try:
-                return child.wait(timeout=self.timeout)
+                with cpu:
+                    code = child.wait(timeout=self.timeout)
+                return code, cpu.seconds
             except subprocess.TimeoutExpired:
                 stop_process_group(child)
                 raise MeasurementFailed(
@@ -119,6 +134,53 @@ class Harness:
                 raise
             finally:
                 self.running.discard(child)
+
+
+class TreeCpu:
+    """CPU seconds (user + system) of a process and all its descendants, sampled every `interval` s.
+
+    Each process's last sample counts, so every process loses at most its last `interval` seconds
+    of CPU (the JVM's shutdown after the driver exits is not seen). RUSAGE_CHILDREN is no
+    alternative: it misses the JVM, which pyspark never waits for. Cumulative `children_*` times are
+    left out, since the tree's processes are each counted themselves.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+
+    def __enter__(self) -> "TreeCpu":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last.values())
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self.interval):
+                return
+
+    def _sample(self) -> None:
+        try:
+            processes = [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            self.last[process.pid] = times.user + times.system
 
 
 def run_inline(script: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
