@@ -78,7 +78,14 @@ def deduplicate(
     if earlier is None:
         kept, earlier_duplicates = candidates, None
     else:
-        previous = earlier.groupBy(*identity_keys).agg(F.min("_ingest_date").alias("_previous_day"))
+        # Only the earlier rows whose keys this run brings are aggregated: the history is read
+        # once (its key columns), but not grouped, whatever its size.
+        previous = (
+            earlier.select(*identity_keys, "_ingest_date")
+            .join(accepted.select(*identity_keys), on=list(identity_keys), how="left_semi")
+            .groupBy(*identity_keys)
+            .agg(F.min("_ingest_date").alias("_previous_day"))
+        )
         joined = candidates.join(previous, on=list(identity_keys), how="left")
         kept = joined.where(F.col("_previous_day").isNull())
         earlier_duplicates = joined.where(F.col("_previous_day").isNotNull()).withColumn(
