@@ -30,8 +30,9 @@ setup(
         "deploy": ["dagster-postgres==0.29.27"],
         # The monitoring dashboard (lakehouse dashboard): reads the Delta tables with delta-rs, no JVM.
         "dashboard": ["streamlit>=1.40", "altair>=5", "deltalake==1.6.6"],
-        # bench/run.py: psutil samples the driver's and the JVM's memory; matplotlib draws scaling.png.
-        "bench": ["matplotlib>=3.8", "psutil>=5.9"],
+        # bench/run.py: psutil samples the driver's and the JVM's memory; matplotlib draws scaling.png;
+        # bench/peer_pipeline.py (the DuckDB peer) computes with duckdb and writes Delta with deltalake.
+        "bench": ["matplotlib>=3.8", "psutil>=5.9", "duckdb>=1.1", "deltalake==1.6.6"],
         # Tests: moto's server mode is the S3-compatible server the S3 tests start on 127.0.0.1;
         # dagster-postgres validates the compose deployment's dagster.yaml; Playwright drives
         # Debian's /usr/bin/chromium in the browser tests (its own browser downloads are not used);
@@ -48,6 +49,7 @@ setup(
             "altair>=5",
             "matplotlib>=3.8",
             "psutil>=5.9",
+            "duckdb>=1.1",
         ],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse_assets.cli:main"]},

@@ -143,6 +143,65 @@ def overhead(harness: Harness, landing: Path, transactions: int, repeat: int) ->
     return summary
 
 
+def peer(harness: Harness, landing: Path, transactions: int) -> dict:
+    """The project's daily job (assets and checks, as `layers` runs it) against the DuckDB peer
+    (bench/peer_pipeline.py) on the same landing files, one right after the other, each in a fresh
+    process with its own tables. Wall and CPU seconds are the whole process's (the JVM's CPU included);
+    the ratios are project / peer. Fails if the two wrote different silver or gold row counts."""
+    runs = {}
+    for mode, script, extra in (
+        ("project", "dagster_pipeline.py", ["--job", "daily"]),
+        ("peer", "peer_pipeline.py", []),
+    ):
+        work = harness.scratch(f"peer-{transactions}-{mode}")
+        runs[mode] = harness.run(
+            f"peer-{transactions}-{mode}", script, ["--start", FIRST_DAY, *extra], lakehouse_env(work, landing), work
+        )
+        harness.discard(work)
+    project, ours = runs["project"], runs["peer"]
+
+    def ratio(numerator: float | None, denominator: float | None) -> float | None:
+        return round(numerator / denominator, 2) if numerator is not None and denominator else None
+
+    def rows(run: dict) -> dict[str, int]:
+        return {name: t["rows"] for name, t in run["tables"].items() if name.split("/")[0] in ("silver", "gold")}
+
+    summary = {
+        "transactions_per_day": transactions,
+        "peer_engine": ours.get("engine"),
+        "project_wall_seconds": project["wall_seconds"],
+        "peer_wall_seconds": ours["wall_seconds"],
+        "wall_ratio": ratio(project["wall_seconds"], ours["wall_seconds"]),
+        # cpu_seconds: the child's whole process tree (bench/harness.py); None from a harness without it.
+        "project_cpu_seconds": project.get("cpu_seconds"),
+        "peer_cpu_seconds": ours.get("cpu_seconds"),
+        "cpu_ratio": ratio(project.get("cpu_seconds"), ours.get("cpu_seconds")),
+        "project_pipeline_seconds": project["pipeline_seconds"],
+        "peer_pipeline_seconds": ours["pipeline_seconds"],
+        "layer_seconds": {
+            mode: {layer: run["layers"][layer]["seconds"] for layer in ("bronze", "silver", "gold")}
+            for mode, run in runs.items()
+        },
+        "project_peak_mb": {"driver": project.get("driver_peak_mb"), "jvm": project.get("jvm_peak_mb")},
+        "peer_peak_mb": ours.get("driver_peak_mb"),
+        "project_rows": rows(project),
+        "peer_rows": rows(ours),
+    }
+    differ = [
+        f"{name}: project={summary['project_rows'].get(name)} peer={summary['peer_rows'].get(name)}"
+        for name in sorted(set(summary["project_rows"]) | set(summary["peer_rows"]))
+        if summary["project_rows"].get(name) != summary["peer_rows"].get(name)
+    ]
+    summary["same_rows"] = not differ
+    if differ:
+        raise PartFailed(
+            "bench/peer_pipeline.py no longer does the project's daily work (lakehouse_assets_tests/"
+            f"test_bench_peer.py says where); silver/gold tables whose rows differ: {', '.join(differ)}",
+            summary,
+        )
+    return summary
+
+
 def same_work(plain: dict, dagster: dict) -> tuple[bool, bool]:
     """Whether both ran with the same Spark settings and wrote the same tables with the same row counts."""
 

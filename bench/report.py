@@ -18,6 +18,15 @@ TARGETS = {
         "limit": 1.15,
     },
     "backfill": {"text": "30 per-day runs / one 30-day run ≥ 5×", "days": 30, "limit": 5.0},
+    # The project's daily job against the DuckDB peer (bench/peer_pipeline.py), process wall time.
+    "peer": [
+        {"text": "project / DuckDB peer wall time ≤ 5× at 1,000,000 transactions/day", "size": 1_000_000, "limit": 5.0},
+        {
+            "text": "project / DuckDB peer wall time ≤ 3× at 10,000,000 transactions/day",
+            "size": 10_000_000,
+            "limit": 3.0,
+        },
+    ],
     "linear": {
         "text": "run time from 1,000,000 to 10,000,000 transactions/day grows at most 10× (linearly)",
         "sizes": (1_000_000, 10_000_000),
@@ -67,6 +76,18 @@ def targets(results: dict) -> list[dict]:
         if measured["days"] != spec["days"]:
             status = f"not evaluated ({measured['days']} days measured)"
     rows.append({"target": spec["text"], "value": value, "status": status})
+    for spec in TARGETS["peer"]:
+        at_size = [p for p in results.get("peer", []) if p["transactions_per_day"] == spec["size"]]
+        value = at_size[0]["wall_ratio"] if at_size else None
+        rows.append(
+            {
+                "target": spec["text"],
+                "value": value,
+                "status": "not measured at this size"
+                if value is None
+                else ("met" if value <= spec["limit"] else "missed"),
+            }
+        )
     layered = {run["transactions_per_day"]: run for run in results.get("layers", [])}
     for name, key in (("linear", "pipeline_seconds"), ("driver", "driver_peak_mb")):
         spec = TARGETS[name]
@@ -178,6 +199,7 @@ def markdown(results: dict) -> str:
         ("generate", _generate),
         ("layers", _layers),
         ("overhead", _overhead),
+        ("peer", _peer),
         ("backfill", _backfill),
         ("sensor", _sensor),
         ("scaling", _scaling),
@@ -382,6 +404,64 @@ def _overhead(rows: list[dict]) -> list[str]:
             "same work",
         ],
         body,
+    )
+
+
+def _peer(rows: list[dict]) -> list[str]:
+    body = [
+        [
+            p["transactions_per_day"],
+            p["project_wall_seconds"],
+            p["peer_wall_seconds"],
+            p["wall_ratio"],
+            p["project_cpu_seconds"],
+            p["peer_cpu_seconds"],
+            p["cpu_ratio"],
+            p["project_pipeline_seconds"],
+            p["peer_pipeline_seconds"],
+            f"{_mb(p['project_peak_mb']['driver'])} + {_mb(p['project_peak_mb']['jvm'])}",
+            _mb(p["peer_peak_mb"]),
+            p["same_rows"],
+        ]
+        for p in rows
+    ]
+    tables = sorted({name for p in rows for name in (*p["project_rows"], *p["peer_rows"])})
+    counts = [
+        [p["transactions_per_day"], name, p["project_rows"].get(name), p["peer_rows"].get(name)]
+        for p in rows
+        for name in tables
+    ]
+    engine = next((p["peer_engine"] for p in rows if p.get("peer_engine")), "DuckDB")
+    return (
+        [
+            "## The project against a DuckDB peer (one day, fresh process each, on the same landing files)",
+            "",
+            "Project: `daily_lakehouse_job` (assets and checks) through bench/dagster_pipeline.py, as in Layers. "
+            f"Peer: bench/peer_pipeline.py, the same bronze → silver → gold work in {engine}, tables written as Delta "
+            "with delta-rs (no JVM; outputs checked equal to the project's by lakehouse_assets_tests/"
+            "test_bench_peer.py). Wall: the process, start to exit. CPU: user + system of the process and all its "
+            "children (the JVM included). Ratios are project / peer. Pipeline: without interpreter start and "
+            "imports (and, for the project, the JVM start). Peak MiB: driver + JVM RSS; the peer's process RSS.",
+            "",
+        ]
+        + _table(
+            [
+                "transactions/day",
+                "project wall s",
+                "peer wall s",
+                "wall ratio",
+                "project CPU s",
+                "peer CPU s",
+                "CPU ratio",
+                "project pipeline s",
+                "peer pipeline s",
+                "project peak MiB",
+                "peer peak MiB",
+                "same rows",
+            ],
+            body,
+        )
+        + _table(["transactions/day", "table", "project rows", "peer rows"], counts)
     )
 
 

@@ -1,14 +1,14 @@
-"""The lakehouse benchmark: generation, layers, orchestration overhead, backfill, sensor latency, scaling.
+"""The lakehouse benchmark: generation, layers, orchestration overhead, DuckDB peer, backfill, sensor, scaling.
 
     .venv/bin/python bench/run.py                    # the full benchmark (hours on 2 cores; run it on an idle machine)
     .venv/bin/python bench/run.py --smoke --out DIR  # tiny sizes, one process: what CI runs so the harness cannot rot
 
 Each measurement runs in a fresh subprocess (bench/generate_day.py, bench/plain_pipeline.py,
-bench/dagster_pipeline.py, bench/drop_to_gold.py) with its own tables and Dagster instance under a
-temp folder; `--smoke` runs them one after the other inside this process instead (one JVM, one
-Spark start for all), since its timings mean nothing and only the code paths matter. Results go to
-OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's log to OUT/tmp/logs/. Targets
-are reported as met / missed, never asserted. Exits 1 if any part failed.
+bench/dagster_pipeline.py, bench/peer_pipeline.py, bench/drop_to_gold.py) with its own tables and
+Dagster instance under a temp folder; `--smoke` runs them one after the other inside this process
+instead (one JVM, one Spark start for all), since its timings mean nothing and only the code paths
+matter. Results go to OUT/latest.json, OUT/latest.md and OUT/scaling.png; each measurement's log to
+OUT/tmp/logs/. Targets are reported as met / missed, never asserted. Exits 1 if any part failed.
 """
 
 import argparse
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import report
 from harness import REPO, Harness, MeasurementFailed, progress
-from parts import PartFailed, backfill, generate, layers, overhead, sensor
+from parts import PartFailed, backfill, generate, layers, overhead, peer, sensor
 
-PARTS = ("generate", "layers", "overhead", "backfill", "sensor", "scaling")
+PARTS = ("generate", "layers", "overhead", "peer", "backfill", "sensor", "scaling")
 # The smoke's backfill runs the assets without their checks: its three runs are the smoke's largest
 # cost, and the daily job with checks is covered by its layers run.
 SMOKE = {
@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "generate": [],
         "layers": [],
         "overhead": [],
+        "peer": [],
         "failures": [],
     }
     progress(f"parts {','.join(args.parts)}; sizes {args.sizes}; scratch {work}; logs {logs}")
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure_size(harness: Harness, args: argparse.Namespace, size: int, results: dict) -> None:
     wants_overhead = "overhead" in args.parts and (args.overhead_max_size == 0 or size <= args.overhead_max_size)
-    if not ({"generate", "layers"} & set(args.parts) or wants_overhead):
+    if not ({"generate", "layers", "peer"} & set(args.parts) or wants_overhead):
         return
     folder = harness.scratch(f"size-{size}")
     landing = folder / "landing"
@@ -189,6 +190,8 @@ def measure_size(harness: Harness, args: argparse.Namespace, size: int, results:
             attempt(results, f"layers {size:,}", lambda: layers(harness, landing, size, args.repeat), "layers")
         if wants_overhead:
             attempt(results, f"overhead {size:,}", lambda: overhead(harness, landing, size, args.pairs), "overhead")
+        if "peer" in args.parts:
+            attempt(results, f"peer {size:,}", lambda: peer(harness, landing, size), "peer")
     harness.discard(folder)
 
 

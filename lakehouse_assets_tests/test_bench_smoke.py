@@ -73,6 +73,18 @@ def test_bench_smoke_runs_every_part_and_writes_the_report(bench_run, tmp_path):
     assert overhead["same_tables"] and overhead["same_spark_conf"]
     assert overhead["ratio"] > 0
 
+    (peer,) = results["peer"]
+    # The project's daily job and the DuckDB peer wrote the same silver and gold tables with the same rows.
+    assert peer["transactions_per_day"] == 200 and peer["same_rows"]
+    assert peer["peer_rows"] == peer["project_rows"] and set(peer["peer_rows"]) == {
+        name for name in day["tables"] if name.split("/")[0] in ("silver", "gold")
+    }
+    assert peer["wall_ratio"] > 0 and peer["project_cpu_seconds"] is not None
+    assert {row["target"] for row in results["targets"]} >= {
+        "project / DuckDB peer wall time ≤ 5× at 1,000,000 transactions/day",
+        "project / DuckDB peer wall time ≤ 3× at 10,000,000 transactions/day",
+    }
+
     backfill = results["backfill"]
     assert backfill["days"] == 2 and backfill["job"] == "assets"
     assert backfill["one_run"]["runs"] == 1 and backfill["per_day_processes"]["runs"] == 2
@@ -80,4 +92,5 @@ def test_bench_smoke_runs_every_part_and_writes_the_report(bench_run, tmp_path):
 
     table = (out / "latest.md").read_text()
     assert "| 200 |" in table
+    assert "## The project against a DuckDB peer" in table
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
