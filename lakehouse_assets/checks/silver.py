@@ -1,6 +1,7 @@
 """Silver checks, per partition: schema, reconciliation with bronze, key uniqueness, rule
 failure rates and referential integrity. All but the rule-rate check block downstream assets."""
 
+import functools
 from collections.abc import Sequence
 
 from dagster import (
@@ -125,7 +126,11 @@ def build_uniqueness_check(source: str, daily: PartitionsDefinition) -> AssetChe
         context: AssetCheckExecutionContext, silver: DataFrame, delta_tables: DeltaTableReader
     ) -> Verdicts:
         # Every partition, not only the checked ones: a key repeated across days is a duplicate too.
-        table = delta_tables.read(SILVER_KEYS[source])
+        # Only the rows whose keys the checked slice holds are grouped (null-safe, as a NULL key groups
+        # with NULL): the history's key columns are read, not aggregated, whatever its size.
+        checked = silver.select(*[F.col(k).alias(f"_checked_{k}") for k in keys]).distinct()
+        same_key = functools.reduce(lambda a, b: a & b, [F.col(k).eqNullSafe(F.col(f"_checked_{k}")) for k in keys])
+        table = delta_tables.read(SILVER_KEYS[source]).join(checked, on=same_key, how="left_semi")
         repeated = (
             table.groupBy(*keys)
             .agg(F.count(F.lit(1)).alias("rows"), F.collect_set(F.col(INGEST_DATE_COLUMN).cast("string")).alias("days"))
