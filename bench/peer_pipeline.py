@@ -113,35 +113,14 @@ JSON_CHUNK = 100_000  # JSON lines parsed per batch
 WINDOW_START, WINDOW_END = "1900-01-01", "2100-01-01"  # rules.py
 
 LINEAGE = ("_source_file", "_source_format", "_ingested_at", "_run_id", INGEST_DATE_COLUMN)
+_PRODUCT_CONTRACT = CONTRACT_COLUMNS[PRODUCTS]
+_AFTER_COST = _PRODUCT_CONTRACT.index("unit_cost") + 1
+# Silver's business columns (silver/pipeline.py's SPECS, which import pyspark): the contract's, in its
+# order, plus what silver derives.
 SILVER_COLUMNS = {
-    TRANSACTIONS: (
-        "transaction_id",
-        "customer_id",
-        "product_id",
-        "quantity",
-        "unit_price",
-        "currency",
-        "payment_method",
-        "channel",
-        "status",
-        "transaction_ts",
-        "transaction_date",
-        "total_amount",
-        "is_late_arriving",
-    ),
-    CUSTOMERS: (*CONTRACT_COLUMNS[CUSTOMERS],),
-    PRODUCTS: (
-        "product_id",
-        "name",
-        "category",
-        "subcategory",
-        "brand",
-        "unit_price",
-        "unit_cost",
-        "unit_margin",
-        "is_active",
-        "updated_at",
-    ),
+    TRANSACTIONS: (*CONTRACT_COLUMNS[TRANSACTIONS], "transaction_date", "total_amount", "is_late_arriving"),
+    CUSTOMERS: CONTRACT_COLUMNS[CUSTOMERS],
+    PRODUCTS: (*_PRODUCT_CONTRACT[:_AFTER_COST], "unit_margin", *_PRODUCT_CONTRACT[_AFTER_COST:]),
 }
 
 
