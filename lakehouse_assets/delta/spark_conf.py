@@ -44,6 +44,10 @@ def session_conf(master: str, shuffle_partitions: int, ui_enabled: bool, driver_
         # PySpark takes the workers' interpreter from PYSPARK_PYTHON when the session starts.
         conf["spark.pyspark.python"] = sys.executable
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # A local master runs every task in the driver's JVM. The throughput collector beats Java 17's
+        # default G1 on these batch runs: bench/dagster_pipeline.py on one landing day, alternating,
+        # 1M transactions 169/148 s -> 133/137 s, 100k 94/91 s -> 92/81 s. (No pause-time goal to keep.)
+        conf["spark.driver.extraJavaOptions"] = "-XX:+UseParallelGC"
         # The machine's hostname may resolve to an address that is not reachable; loopback is.
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"

@@ -132,6 +132,13 @@ def test_the_librarys_spark_session_property_gives_the_delta_session_with_s3a_se
                 live.set(key, value)
 
 
+def test_a_local_sessions_jvm_collects_garbage_with_the_parallel_collector(spark):
+    # Set at JVM launch through spark.driver.extraJavaOptions (the measured faster collector for
+    # local runs); Java 17's default would name G1's collectors here.
+    beans = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    assert sorted(bean.getName() for bean in beans) == ["PS MarkSweep", "PS Scavenge"]
+
+
 def test_the_s3_client_addresses_buckets_by_path_on_a_named_endpoint(s3_server, monkeypatch):
     # "localhost", not an IP: virtual-host addressing would ask for <bucket>.localhost, which
     # MinIO behind a host name (http://minio:9000) cannot serve either.
