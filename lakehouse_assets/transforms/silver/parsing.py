@@ -26,6 +26,9 @@ TIMESTAMP_PATTERN = (
 # and the invisible U+180E, U+200B, U+2060 and U+FEFF (byte-order mark).
 _EDGE = r"[\s\x{1C}-\x{1F}\p{Z}\x{85}\x{180E}\x{200B}\x{2060}\x{FEFF}]"
 EDGE_WHITESPACE = rf"^{_EDGE}+|{_EDGE}+$"
+# `_EDGE`'s ASCII members: Java's `\s` (space, \t, \n, \x0B, \f, \r) and U+001C-U+001F. Trimming an
+# all-ASCII id of these is character trimming, no regular expression needed.
+_ASCII_EDGE = " \t\n\x0b\f\r\x1c\x1d\x1e\x1f"
 _MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 # Commas only as thousands separators: '12,50' is a decimal comma (12.50 in most of Europe), and
 # dropping its comma made it 1250.00.
@@ -83,10 +86,18 @@ def normalize_id(column: str) -> Column:
     Only an all-ASCII id is upper-cased: Spark's upper turns 'ı' into 'I', 'ß' into 'SS' and 'ﬁ' into
     'FI', so a look-alike would pass as an ASCII id. Any other id is kept as landed (trimmed) and fails
     the id's `well_formed` rule. (Bytes = characters is a cheap ASCII test; translate a-z → A-Z took
-    about three times as long as upper.)"""
-    trimmed = F.regexp_replace(F.col(column), EDGE_WHITESPACE, "")
+    about three times as long as upper.)
+
+    Nearly every landed id is ASCII: those are trimmed of `_EDGE`'s ASCII characters by btrim, the
+    same result as the regular expression at a sixth of the cost (3.3 s -> 0.6 s for the three ids
+    of 1M transactions); only the others go through it."""
+    landed = F.col(column)
+    ascii_trimmed = F.btrim(landed, F.lit(_ASCII_EDGE))
+    trimmed = F.regexp_replace(landed, EDGE_WHITESPACE, "")
     is_ascii = F.octet_length(trimmed) == F.length(trimmed)
-    return F.when(trimmed != "", F.when(is_ascii, F.upper(trimmed)).otherwise(trimmed))
+    return F.when(
+        F.octet_length(landed) == F.length(landed), F.when(ascii_trimmed != "", F.upper(ascii_trimmed))
+    ).otherwise(F.when(trimmed != "", F.when(is_ascii, F.upper(trimmed)).otherwise(trimmed)))
 
 
 def was_given(column: str) -> Column:
