@@ -132,11 +132,15 @@ def test_the_librarys_spark_session_property_gives_the_delta_session_with_s3a_se
                 live.set(key, value)
 
 
-def test_a_local_sessions_jvm_collects_garbage_with_the_parallel_collector(spark):
-    # Set at JVM launch through spark.driver.extraJavaOptions (the measured faster collector for
-    # local runs); Java 17's default would name G1's collectors here.
-    beans = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
-    assert sorted(bean.getName() for bean in beans) == ["PS MarkSweep", "PS Scavenge"]
+def test_a_local_sessions_jvm_runs_with_the_parallel_collector_and_compiles_huge_methods(spark):
+    # Set at JVM launch through spark.driver.extraJavaOptions (both measured faster for local runs);
+    # Java 17's defaults would name G1's collectors here, and leave huge methods interpreted.
+    management = spark.sparkContext._jvm.java.lang.management.ManagementFactory
+    assert sorted(bean.getName() for bean in management.getGarbageCollectorMXBeans()) == ["PS MarkSweep", "PS Scavenge"]
+    hotspot = management.getPlatformMXBean(
+        spark.sparkContext._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "false"
 
 
 def test_the_s3_client_addresses_buckets_by_path_on_a_named_endpoint(s3_server, monkeypatch):
