@@ -156,6 +156,7 @@ class PlainLakehouse:
             existing = self.read_if_exists("silver", source)
             earlier = None if existing is None else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(self.start))
             result = split(evaluated, source, earlier)
+            persisted.extend(result.persisted)
             quarantine.append(result.quarantine)
             # The silver asset counts these for its metadata; the same work here.
             intake_counts(evaluated, RULES[source])

@@ -150,6 +150,7 @@ def build_silver_layer(daily: PartitionsDefinition) -> AssetsDefinition:
                 else existing.where(F.col(INGEST_DATE_COLUMN) < F.lit(window_start).cast("date"))
             )
             result = split(evaluated, source, earlier)
+            persisted.extend(result.persisted)
             quarantine.append(result.quarantine)
             # Counted on the persisted frame (one memory scan), so the UI can plot rows in and the
             # rule-quarantine rate of each day's materialization next to the rows the IO manager wrote.

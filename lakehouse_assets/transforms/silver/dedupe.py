@@ -13,6 +13,7 @@ import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -21,9 +22,16 @@ from lakehouse_assets.transforms.silver.quality import raw_record
 DUPLICATE_REASON = "_duplicate_reason"
 
 
+# The small frames both writes read (the repeated keys, their ranked rows, the keys already in
+# silver) are kept on local disk after the first write computes them, so the second does not scan
+# the evaluated rows again for them. On disk, as the evaluated rows (pipeline.EVALUATED_STORAGE).
+SHARED_STORAGE = StorageLevel.DISK_ONLY
+
+
 class Deduplicated(NamedTuple):
     kept: DataFrame
     duplicates: DataFrame  # with DUPLICATE_REASON
+    persisted: tuple[DataFrame, ...] = ()  # to unpersist once `kept` and `duplicates` are written
 
 
 def _describe(keys: Sequence[str]) -> Column:
@@ -47,7 +55,11 @@ def deduplicate(
     # Nearly every key is unique: ranking only the repeated ones spares the two window sorts and the
     # JSON of every row (at 1M rows a day, ~2% repeat). The repeated keys are few, so AQE broadcasts them.
     repeated = (
-        accepted.groupBy(*day_keys).count().where("count > 1").select(*[F.col(k).alias(f"_r_{k}") for k in day_keys])
+        accepted.groupBy(*day_keys)
+        .count()
+        .where("count > 1")
+        .select(*[F.col(k).alias(f"_r_{k}") for k in day_keys])
+        .persist(SHARED_STORAGE)
     )
     # Null-safe: rows without a key (the rules let none through today) group together as before.
     same_key = functools.reduce(lambda a, b: a & b, [F.col(k).eqNullSafe(F.col(f"_r_{k}")) for k in day_keys])
@@ -60,6 +72,7 @@ def deduplicate(
         repeating.withColumn("_raw_json", raw_record())
         .withColumn("_day_rank", F.row_number().over(same_day))
         .withColumn("_day_winner", F.first("_raw_json").over(same_day))
+        .persist(SHARED_STORAGE)
     )
     day_winners = (
         ranked.where("_day_rank = 1")
@@ -75,6 +88,7 @@ def deduplicate(
         F.concat(_describe(identity_keys), F.lit(" already landed on "), F.col("_first_day").cast("string")),
     )
     candidates = unique.unionByName(day_winners.where("_run_rank = 1").select(*accepted.columns))
+    persisted = [repeated, ranked]
     if earlier is None:
         kept, earlier_duplicates = candidates, None
     else:
@@ -85,7 +99,9 @@ def deduplicate(
             .join(accepted.select(*identity_keys), on=list(identity_keys), how="left_semi")
             .groupBy(*identity_keys)
             .agg(F.min("_ingest_date").alias("_previous_day"))
+            .persist(SHARED_STORAGE)
         )
+        persisted.append(previous)
         joined = candidates.join(previous, on=list(identity_keys), how="left")
         kept = joined.where(F.col("_previous_day").isNull())
         earlier_duplicates = joined.where(F.col("_previous_day").isNotNull()).withColumn(
@@ -104,4 +120,6 @@ def deduplicate(
     )
     if earlier_duplicates is not None:
         duplicates = duplicates.unionByName(earlier_duplicates.select(*columns, DUPLICATE_REASON))
-    return Deduplicated(kept.select(*columns), duplicates.drop(*[h for h in helpers if h in duplicates.columns]))
+    return Deduplicated(
+        kept.select(*columns), duplicates.drop(*[h for h in helpers if h in duplicates.columns]), tuple(persisted)
+    )

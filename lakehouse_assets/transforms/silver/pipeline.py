@@ -113,6 +113,7 @@ SPECS: dict[str, SourceSpec] = {
 class SilverSlice(NamedTuple):
     silver: DataFrame
     quarantine: DataFrame
+    persisted: tuple[DataFrame, ...] = ()  # to unpersist once both are written
 
 
 def silver_columns(source: str) -> list[str]:
@@ -230,4 +231,4 @@ def split(
     silver = deduplicated.kept
     if source == TRANSACTIONS:
         silver = silver.withColumn("is_late_arriving", F.array_contains(WARNINGS, "late_arriving"))
-    return SilverSlice(silver.select(*silver_columns(source)), quarantine)
+    return SilverSlice(silver.select(*silver_columns(source)), quarantine, deduplicated.persisted)

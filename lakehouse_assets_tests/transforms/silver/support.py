@@ -174,8 +174,14 @@ class Outcome:
 
 
 def collect_outcome(rows: list[dict], result: SilverSlice) -> Outcome:
-    """Collects both buckets and checks the reconciliation: bronze = silver + quarantined + duplicates."""
-    silver, quarantine = result.silver.collect(), result.quarantine.collect()
+    """Collects both buckets and checks the reconciliation: bronze = silver + quarantined + duplicates.
+
+    Then releases the frames split persisted for its two writes, as the silver layer does after them."""
+    try:
+        silver, quarantine = result.silver.collect(), result.quarantine.collect()
+    finally:
+        for frame in result.persisted:
+            frame.unpersist()
     cases = Counter(row["_source_file"] for row in rows)
     assert len(cases) == len(rows), "test bug: case names must be unique within one bronze frame"
     landed = Counter(row["_source_file"] for row in [*silver, *quarantine])

@@ -69,6 +69,7 @@ def runs(spark, tmp_path_factory) -> dict[str, SourceRun]:
         evaluated = evaluate_source(bronze, source, **references).persist(StorageLevel.MEMORY_AND_DISK)
         persisted.append(evaluated)
         result = split(evaluated, source, None)
+        persisted.extend(result.persisted)
         own = [manifest for manifest in manifests if manifest["source"] == source]
         runs[source] = SourceRun(
             anomalies=sum((Counter(manifest["anomalies"]) for manifest in own), Counter()),

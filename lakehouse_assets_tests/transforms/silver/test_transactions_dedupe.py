@@ -56,6 +56,8 @@ def test_split_is_deterministic(spark, transactions_outcome: Outcome):
     try:
         again = split(evaluated, TRANSACTIONS, earlier_frame(spark))
         silver, quarantine = again.silver.collect(), again.quarantine.collect()
+        for frame in again.persisted:
+            frame.unpersist()
     finally:
         evaluated.unpersist()
     assert sorted(map(repr, silver)) == sorted(map(repr, transactions_outcome.silver.values()))
