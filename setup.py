@@ -14,8 +14,10 @@ setup(
         "dagster-pyspark==0.29.27",
         "dagster-aws==0.29.27",
         # delta-spark 4.4 is built for Spark 4.2.0; 4.4.0 is the newest whose jars
-        # (io.delta:delta-spark_4.2_2.13) are on Maven Central.
-        "pyspark==4.2.0",
+        # (io.delta:delta-spark_4.2_2.13) are on Maven Central. With the `connect` extra, as
+        # pandera[pyspark] asks for pyspark[connect]: pinned without it, pip tried every newer
+        # pyspark[connect] first, downloading each 450 MB source archive before backtracking.
+        "pyspark[connect]==4.2.0",
         "delta-spark==4.4.0",
         # pandera.pyspark breaks with pandas 3 under pyspark 4.2.
         "pandas>=2.2,<3",
