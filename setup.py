@@ -14,9 +14,11 @@ setup(
         "dagster-pyspark==0.29.27",
         "dagster-aws==0.29.27",
         # delta-spark 4.4 is built for Spark 4.2.0; 4.4.0 is the newest whose jars
-        # (io.delta:delta-spark_4.2_2.13) are on Maven Central. With the `connect` extra, as
-        # pandera[pyspark] asks for pyspark[connect]: pinned without it, pip tried every newer
-        # pyspark[connect] first, downloading each 450 MB source archive before backtracking.
+        # (io.delta:delta-spark_4.2_2.13) are on Maven Central. Pinned with and without the
+        # `connect` extra, which pandera[pyspark] asks for: pip resolves `pyspark` and
+        # `pyspark[connect]` as two requirements, and one left unpinned made it download newer
+        # pyspark source archives (450 MB each) before backtracking to this version.
+        "pyspark==4.2.0",
         "pyspark[connect]==4.2.0",
         "delta-spark==4.4.0",
         # pandera.pyspark breaks with pandas 3 under pyspark 4.2.
