@@ -9,7 +9,14 @@ from lakehouse_assets.resources.reader import DeltaTableReader
 from lakehouse_assets.resources.spark import S3AConnection, build_spark_session
 from lakehouse_assets_tests.s3 import S3Server, start_s3_server
 
-TEST_SPARK = {"master": "local[2]", "shuffle_partitions": 2, "app_name": "lakehouse_assets_tests"}
+TEST_SPARK = {
+    "master": "local[2]",
+    "shuffle_partitions": 2,
+    "app_name": "lakehouse_assets_tests",
+    # A user's own JVM option, as extra_conf sets it: the session must keep it next to the project's
+    # flags (test_library_resources checks both).
+    "extra_conf": {"spark.driver.extraJavaOptions": "-Dlakehouse.tests.user_option=kept"},
+}
 
 
 @pytest.fixture(scope="session")

@@ -133,13 +133,15 @@ def test_the_librarys_spark_session_property_gives_the_delta_session_with_s3a_se
 
 
 def test_a_local_sessions_jvm_runs_with_the_parallel_collector_and_compiles_huge_methods(spark):
-    # Set at JVM launch through spark.driver.extraJavaOptions (both measured faster for local runs);
+    # Set at JVM launch through spark.driver.defaultJavaOptions (both measured faster for local runs);
     # Java 17's defaults would name G1's collectors here, and leave huge methods interpreted.
-    management = spark.sparkContext._jvm.java.lang.management.ManagementFactory
+    jvm = spark.sparkContext._jvm
+    # The suite's session sets a JVM option of its own in extraJavaOptions (conftest.TEST_SPARK), as a
+    # user would: it is applied next to the project's flags, neither replacing the other.
+    assert jvm.java.lang.System.getProperty("lakehouse.tests.user_option") == "kept"
+    management = jvm.java.lang.management.ManagementFactory
     assert sorted(bean.getName() for bean in management.getGarbageCollectorMXBeans()) == ["PS MarkSweep", "PS Scavenge"]
-    hotspot = management.getPlatformMXBean(
-        spark.sparkContext._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
-    )
+    hotspot = management.getPlatformMXBean(jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
     assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "false"
 
 
