@@ -28,6 +28,7 @@ def session_conf(master: str, shuffle_partitions: int, ui_enabled: bool, driver_
         # (16 made a 1-million-row day's silver 25% slower on 2 cores than 4).
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         # Delta reconstructs table state with 50 tasks by default: pure overhead on small tables.
+        # (A local master uses one; see below.)
         "spark.databricks.delta.snapshotPartitions": str(max(1, min(shuffle_partitions, 4))),
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": str(ui_enabled).lower(),
@@ -64,6 +65,11 @@ def session_conf(master: str, shuffle_partitions: int, ui_enabled: bool, driver_
         # 1M transactions 169/148 s -> 133/137 s, 100k 94/91 s -> 92/81 s (no pause-time goal to keep);
         # a local master's executor is the driver, so it takes the driver's options.
         conf["spark.driver.defaultJavaOptions"] = f"-XX:+UseParallelGC {COMPILE_HUGE_METHODS}"
+        # One task per table-state reconstruction: a daily run rebuilds a table's state ~40 times (after
+        # each commit, for each read), each over a log of a few files, and every extra task is another
+        # task (de)serialization. bench/dagster_pipeline.py, alternating with 4: 100k 71.1 / 70.7 s ->
+        # 66.7 / 66.4 s, 1M 103.1 -> 98.7 s. (The default of 50 is for logs of millions of files.)
+        conf["spark.databricks.delta.snapshotPartitions"] = "1"
         # The machine's hostname may resolve to an address that is not reachable; loopback is.
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
